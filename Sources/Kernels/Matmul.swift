@@ -1,0 +1,131 @@
+/// y[M, N] = x[M, K] · Wᵀ  (+ y when `accumulate`), with W packed as `PackedMatrix` [N, K].
+///
+/// BLIS-style: the output panels (16 columns each) are split over the thread lanes; each lane walks
+/// K in blocks of `kc` and M in blocks of `mc`, packs its A block into 6-row slivers `[kc][6]`, and
+/// runs the 6×16 micro-kernel (12 `SIMD8<Float>` accumulators, `addingProduct` → `vfmadd231ps`).
+/// The naive reference is `Reference.matmul`; `MatmulTests` check agreement within 1e-4 relative.
+public enum Matmul {
+    static let mr = 6, nr = 16, kc = 256, mc = 72
+
+    public static func gemm(_ x: UnsafePointer<Float>, m: Int, _ w: PackedMatrix,
+                            _ y: UnsafeMutablePointer<Float>, accumulate: Bool = false, pool: ThreadPool) {
+        let k = w.cols, n = w.rows
+        guard m > 0, n > 0 else { return }
+        if m < 4 {
+            for i in 0..<m { gemv(x + i * k, w, y + i * n, accumulate: accumulate, pool: pool) }
+            return
+        }
+        pool.forEachRange(w.panelCount) { panels in
+            let aPack = UnsafeMutablePointer<Float>.allocate(capacity: mc * kc)
+            defer { aPack.deallocate() }
+            var k0 = 0
+            while k0 < k {
+                let kb = min(kc, k - k0)
+                var m0 = 0
+                while m0 < m {
+                    let mb = min(mc, m - m0)
+                    packA(x + m0 * k + k0, lda: k, rows: mb, depth: kb, into: aPack)
+                    for p in panels {
+                        let bPanel = w.storage + p * 16 * k + k0 * 16
+                        let col0 = p * 16, cols = min(16, n - col0)
+                        var i = 0
+                        while i < mb {
+                            let rows = min(mr, mb - i)
+                            micro6x16(kb, aPack + i * kb, bPanel, y + (m0 + i) * n + col0, ldc: n,
+                                      rows: rows, cols: cols, add: accumulate || k0 > 0)
+                            i += mr
+                        }
+                    }
+                    m0 += mb
+                }
+                k0 += kb
+            }
+        }
+    }
+
+    /// Packs rows×depth of A (row stride `lda`) into slivers of 6 rows: sliver s is `[depth][6]`,
+    /// zero-padded past `rows`.
+    @inline(__always)
+    static func packA(_ a: UnsafePointer<Float>, lda: Int, rows: Int, depth: Int, into dst: UnsafeMutablePointer<Float>) {
+        var s = 0
+        while s < rows {
+            let out = dst + s * depth
+            let r = min(mr, rows - s)
+            for kk in 0..<depth {
+                for j in 0..<mr { out[kk * mr + j] = j < r ? a[(s + j) * lda + kk] : 0 }
+            }
+            s += mr
+        }
+    }
+
+    @inline(__always)
+    static func micro6x16(_ depth: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+                          _ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, add: Bool) {
+        var c00 = SIMD8<Float>(), c01 = SIMD8<Float>(), c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
+        var c20 = SIMD8<Float>(), c21 = SIMD8<Float>(), c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
+        var c40 = SIMD8<Float>(), c41 = SIMD8<Float>(), c50 = SIMD8<Float>(), c51 = SIMD8<Float>()
+        let rb = UnsafeRawPointer(b)
+        for kk in 0..<depth {
+            let b0 = rb.loadUnaligned(fromByteOffset: kk * 64, as: SIMD8<Float>.self)
+            let b1 = rb.loadUnaligned(fromByteOffset: kk * 64 + 32, as: SIMD8<Float>.self)
+            let ap = a + kk * 6
+            var av = SIMD8<Float>(repeating: ap[0]); c00 = c00.addingProduct(av, b0); c01 = c01.addingProduct(av, b1)
+            av = SIMD8<Float>(repeating: ap[1]); c10 = c10.addingProduct(av, b0); c11 = c11.addingProduct(av, b1)
+            av = SIMD8<Float>(repeating: ap[2]); c20 = c20.addingProduct(av, b0); c21 = c21.addingProduct(av, b1)
+            av = SIMD8<Float>(repeating: ap[3]); c30 = c30.addingProduct(av, b0); c31 = c31.addingProduct(av, b1)
+            av = SIMD8<Float>(repeating: ap[4]); c40 = c40.addingProduct(av, b0); c41 = c41.addingProduct(av, b1)
+            av = SIMD8<Float>(repeating: ap[5]); c50 = c50.addingProduct(av, b0); c51 = c51.addingProduct(av, b1)
+        }
+        store(c00, c01, row: 0, c, ldc: ldc, rows: rows, cols: cols, add: add)
+        store(c10, c11, row: 1, c, ldc: ldc, rows: rows, cols: cols, add: add)
+        store(c20, c21, row: 2, c, ldc: ldc, rows: rows, cols: cols, add: add)
+        store(c30, c31, row: 3, c, ldc: ldc, rows: rows, cols: cols, add: add)
+        store(c40, c41, row: 4, c, ldc: ldc, rows: rows, cols: cols, add: add)
+        store(c50, c51, row: 5, c, ldc: ldc, rows: rows, cols: cols, add: add)
+    }
+
+    /// Writes (or adds) one accumulator row of the 6×16 tile, clipped to `rows`×`cols`.
+    @inline(__always)
+    static func store(_ v0: SIMD8<Float>, _ v1: SIMD8<Float>, row r: Int, _ c: UnsafeMutablePointer<Float>,
+                      ldc: Int, rows: Int, cols: Int, add: Bool) {
+        guard r < rows else { return }
+        let dst = c + r * ldc
+        if cols == 16 {
+            let raw = UnsafeMutableRawPointer(dst)
+            var a = v0, b = v1
+            if add {
+                a += raw.loadUnaligned(as: SIMD8<Float>.self)
+                b += raw.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+            }
+            raw.storeBytes(of: a, as: SIMD8<Float>.self)
+            raw.storeBytes(of: b, toByteOffset: 32, as: SIMD8<Float>.self)
+        } else {
+            for j in 0..<cols {
+                let v = j < 8 ? v0[j] : v1[j - 8]
+                dst[j] = add ? dst[j] + v : v
+            }
+        }
+    }
+
+    /// y[N] = W[N, K] · x[K] (+ y): memory-bound; each lane streams its panels once.
+    public static func gemv(_ x: UnsafePointer<Float>, _ w: PackedMatrix, _ y: UnsafeMutablePointer<Float>,
+                            accumulate: Bool = false, pool: ThreadPool) {
+        let k = w.cols, n = w.rows
+        pool.forEachRange(w.panelCount, minimumPerLane: 8) { panels in
+            for p in panels {
+                let rb = UnsafeRawPointer(w.storage + p * 16 * k)
+                var a0 = SIMD8<Float>(), a1 = SIMD8<Float>()
+                for kk in 0..<k {
+                    let xv = SIMD8<Float>(repeating: x[kk])
+                    a0 = a0.addingProduct(xv, rb.loadUnaligned(fromByteOffset: kk * 64, as: SIMD8<Float>.self))
+                    a1 = a1.addingProduct(xv, rb.loadUnaligned(fromByteOffset: kk * 64 + 32, as: SIMD8<Float>.self))
+                }
+                let col0 = p * 16
+                for j in 0..<min(16, n - col0) {
+                    let v = j < 8 ? a0[j] : a1[j - 8]
+                    y[col0 + j] = accumulate ? y[col0 + j] + v : v
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+
+/// Naive, obviously-correct versions of every fast kernel, kept beside them: tests compare the fast
+/// path to these within a stated tolerance. Plain loops over Swift arrays, row-major.
+public enum Reference {
+    /// y[m, n] = Σ_k x[m, k] · w[n, k]   (x [M, K], w [N, K] row-major as in `nn.Linear`).
+    public static func matmul(_ x: [Float], m: Int, k: Int, _ w: [Float], n: Int) -> [Float] {
+        var y = [Float](repeating: 0, count: m * n)
+        for i in 0..<m { for j in 0..<n {
+            var s: Double = 0
+            for kk in 0..<k { s += Double(x[i * k + kk]) * Double(w[j * k + kk]) }
+            y[i * n + j] = Float(s)
+        } }
+        return y
+    }
+
+    public static func rmsNorm(_ x: [Float], _ w: [Float], rows: Int, d: Int, eps: Float) -> [Float] {
+        var out = x
+        for r in 0..<rows {
+            var ms: Double = 0
+            for i in 0..<d { ms += Double(x[r * d + i]) * Double(x[r * d + i]) }
+            let inv = 1 / (ms / Double(d) + Double(eps)).squareRoot()
+            for i in 0..<d { out[r * d + i] = Float(Double(x[r * d + i]) * inv) * w[i] }
+        }
+        return out
+    }
+
+    public static func softmax(_ x: [Float]) -> [Float] {
+        let mx = x.max() ?? 0
+        let e = x.map { Foundation.exp(Double($0 - mx)) }
+        let s = e.reduce(0, +)
+        return e.map { Float($0 / s) }
+    }
+
+    public static func siluMul(_ g: [Float], _ u: [Float]) -> [Float] {
+        zip(g, u).map { g, u in Float(Double(g) / (1 + Foundation.exp(-Double(g)))) * u }
+    }
+
+    /// Rotate-half RoPE of one [heads, headDim] vector at `position`, angles in Double.
+    public static func rope(_ x: [Float], heads: Int, headDim: Int, position: Int, theta: Double) -> [Float] {
+        var out = x
+        let half = headDim / 2
+        for h in 0..<heads { for i in 0..<half {
+            let ang = Double(position) / Foundation.pow(theta, Double(2 * i) / Double(headDim))
+            let a = Double(x[h * headDim + i]), b = Double(x[h * headDim + i + half])
+            out[h * headDim + i] = Float(a * Foundation.cos(ang) - b * Foundation.sin(ang))
+            out[h * headDim + i + half] = Float(b * Foundation.cos(ang) + a * Foundation.sin(ang))
+        } }
+        return out
+    }
+
+    /// Grouped-query attention, no causal mask. q [t, heads, d]; k, v [s, kvHeads, d]; mask [s].
+    public static func attention(q: [Float], k: [Float], v: [Float], t: Int, s: Int, heads: Int, kvHeads: Int,
+                                 headDim d: Int, keyMask: [Bool]?) -> [Float] {
+        var out = [Float](repeating: 0, count: t * heads * d)
+        let g = heads / kvHeads
+        for ti in 0..<t { for h in 0..<heads {
+            let kh = h / g
+            var sc = [Double](repeating: -.infinity, count: s)
+            for j in 0..<s where keyMask?[j] ?? true {
+                var dot: Double = 0
+                for i in 0..<d { dot += Double(q[(ti * heads + h) * d + i]) * Double(k[(j * kvHeads + kh) * d + i]) }
+                sc[j] = dot / Double(d).squareRoot()
+            }
+            let mx = sc.max()!
+            let e = sc.map { $0 == -.infinity ? 0 : Foundation.exp($0 - mx) }
+            let z = e.reduce(0, +)
+            for i in 0..<d {
+                var acc: Double = 0
+                for j in 0..<s { acc += e[j] / z * Double(v[(j * kvHeads + kh) * d + i]) }
+                out[(ti * heads + h) * d + i] = Float(acc)
+            }
+        } }
+        return out
+    }
+}

@@ -1,0 +1,118 @@
+import Testing
+@testable import Kernels
+
+/// Deterministic inputs: a small xorshift generator (seeded, no global state).
+struct TestRNG {
+    var state: UInt64
+    init(_ seed: UInt64) { state = seed &* 0x9E3779B97F4A7C15 | 1 }
+    mutating func next() -> Float {
+        state ^= state << 13; state ^= state >> 7; state ^= state << 17
+        return Float(state % 2_000_001) / 1_000_000 - 1
+    }
+    mutating func array(_ n: Int) -> [Float] { (0..<n).map { _ in next() } }
+}
+
+func maxRelativeError(_ a: [Float], _ b: [Float]) -> Float {
+    let scale = max(b.map { abs($0) }.max() ?? 1, 1e-6)
+    return zip(a, b).map { abs($0 - $1) }.max()! / scale
+}
+
+@Suite struct MatmulTests {
+    // Tolerance: 1e-5 of the output scale (F32 accumulation in a different order than the Double reference).
+    @Test(arguments: [(1, 7, 5), (3, 33, 17), (6, 16, 16), (7, 300, 40), (13, 512, 33), (64, 96, 130), (100, 260, 48)])
+    func gemmMatchesReference(shape: (Int, Int, Int)) {
+        let (m, k, n) = shape
+        var rng = TestRNG(UInt64(m * 1000 + k * 10 + n))
+        let x = rng.array(m * k), w = rng.array(n * k)
+        let packed = w.withUnsafeBufferPointer { PackedMatrix(rows: n, cols: k, rowMajor: $0.baseAddress!) }
+        defer { packed.deallocate() }
+        for threads in [1, 2] {
+            var y = [Float](repeating: 0, count: m * n)
+            x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
+                Matmul.gemm(xp.baseAddress!, m: m, packed, yp.baseAddress!, pool: ThreadPool(threads: threads))
+            } }
+            let ref = Reference.matmul(x, m: m, k: k, w, n: n)
+            #expect(maxRelativeError(y, ref) < 1e-5, "m=\(m) k=\(k) n=\(n) threads=\(threads)")
+        }
+    }
+
+    @Test func accumulateAddsToOutput() {
+        var rng = TestRNG(9)
+        let (m, k, n) = (8, 20, 18)
+        let x = rng.array(m * k), w = rng.array(n * k), base = rng.array(m * n)
+        let packed = w.withUnsafeBufferPointer { PackedMatrix(rows: n, cols: k, rowMajor: $0.baseAddress!) }
+        defer { packed.deallocate() }
+        var y = base
+        x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
+            Matmul.gemm(xp.baseAddress!, m: m, packed, yp.baseAddress!, accumulate: true, pool: ThreadPool(threads: 2))
+        } }
+        let ref = zip(Reference.matmul(x, m: m, k: k, w, n: n), base).map { $0 + $1 }
+        #expect(maxRelativeError(y, ref) < 1e-5)
+    }
+
+    @Test func packedElementRoundTrips() {
+        var rng = TestRNG(3)
+        let w = rng.array(37 * 11)
+        let p = w.withUnsafeBufferPointer { PackedMatrix(rows: 37, cols: 11, rowMajor: $0.baseAddress!) }
+        defer { p.deallocate() }
+        for r in 0..<37 { for c in 0..<11 { #expect(p.element(r, c) == w[r * 11 + c]) } }
+    }
+}
+
+@Suite struct OpsTests {
+    @Test func rmsNormMatchesReference() {
+        var rng = TestRNG(1)
+        let x = rng.array(5 * 37), w = rng.array(37)
+        var out = x
+        x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in out.withUnsafeMutableBufferPointer { op in
+            Ops.rmsNorm(xp.baseAddress!, wp.baseAddress!, op.baseAddress!, rows: 5, d: 37, eps: 1e-6)
+        } } }
+        #expect(maxRelativeError(out, Reference.rmsNorm(x, w, rows: 5, d: 37, eps: 1e-6)) < 1e-5)
+    }
+
+    @Test func softmaxMatchesReferenceAndHandlesMaskedRows() {
+        var rng = TestRNG(2)
+        var x = rng.array(50).map { $0 * 30 }
+        let ref = Reference.softmax(x)
+        x.withUnsafeMutableBufferPointer { Ops.softmax($0.baseAddress!, 50) }
+        #expect(maxRelativeError(x, ref) < 1e-5)
+        var all = [Float](repeating: -.infinity, count: 4)
+        all.withUnsafeMutableBufferPointer { Ops.softmax($0.baseAddress!, 4) }
+        #expect(all == [0, 0, 0, 0])
+    }
+
+    @Test func siluMulMatchesReference() {
+        var rng = TestRNG(4)
+        var g = rng.array(100).map { $0 * 8 }
+        let u = rng.array(100), ref = Reference.siluMul(g, u)
+        g.withUnsafeMutableBufferPointer { gp in u.withUnsafeBufferPointer { Ops.siluMul(gp.baseAddress!, $0.baseAddress!, 100) } }
+        #expect(maxRelativeError(g, ref) < 1e-5)
+    }
+
+    @Test(arguments: [0, 1, 17, 500])
+    func ropeMatchesReference(position: Int) {
+        var rng = TestRNG(UInt64(position + 5))
+        let table = RoPETable(headDim: 32, theta: 10000, positions: 600)
+        var x = rng.array(3 * 32)
+        let ref = Reference.rope(x, heads: 3, headDim: 32, position: position, theta: 10000)
+        x.withUnsafeMutableBufferPointer { Ops.rope($0.baseAddress!, heads: 3, headDim: 32, position: position, table: table) }
+        // Angles in Float vs Double: error grows with position (≈ position × 1e-7 rad).
+        #expect(maxRelativeError(x, ref) < 1e-4)
+    }
+
+    @Test func attentionMatchesReferenceWithGQAAndMask() {
+        var rng = TestRNG(6)
+        let (t, s, heads, kvHeads, d) = (5, 9, 4, 2, 16)
+        let q = rng.array(t * heads * d), k = rng.array(s * kvHeads * d), v = rng.array(s * kvHeads * d)
+        let mask = (0..<s).map { $0 % 3 != 1 }
+        var out = [Float](repeating: 0, count: t * heads * d)
+        q.withUnsafeBufferPointer { qp in k.withUnsafeBufferPointer { kp in v.withUnsafeBufferPointer { vp in
+            mask.withUnsafeBufferPointer { mp in out.withUnsafeMutableBufferPointer { op in
+                Ops.attention(q: qp.baseAddress!, k: kp.baseAddress!, v: vp.baseAddress!, out: op.baseAddress!,
+                              t: t, s: s, heads: heads, kvHeads: kvHeads, headDim: d, keyMask: mp.baseAddress!, pool: ThreadPool(threads: 2))
+            } }
+        } } }
+        let ref = Reference.attention(q: q, k: k, v: v, t: t, s: s, heads: heads, kvHeads: kvHeads, headDim: d, keyMask: mask)
+        #expect(maxRelativeError(out, ref) < 1e-5)
+    }
+}
