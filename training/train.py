@@ -64,8 +64,11 @@ class Batcher:
         H = m + int(self.rng.integers(0, 49))
         hole = np.concatenate([w[a:b], np.full(H - m, PAD)])
         seq = np.concatenate([w[:a], hole, w[b:]])
-        start = 0 if len(seq) <= L else int(self.rng.integers(0, min(a, len(seq) - L) + 1))
+        lo, hi = max(0, a + H - L), min(a, max(0, len(seq) - L))   # the whole hole must stay in the window
+        if lo > hi: return None
+        start = int(self.rng.integers(lo, hi + 1))
         seq = seq[start:start + L]; a -= start
+        if len(seq) < L: return None
         masked = np.zeros(L, dtype=bool)
         sel = self.rng.random(H) < t
         if not sel.any(): sel[int(self.rng.integers(0, H))] = True

@@ -1,0 +1,26 @@
+/// Every way tokenizer files can be wrong; each names the file, the field and the value.
+public enum TokenizerError: Error, CustomStringConvertible, Equatable {
+    case missingFiles(directory: String)
+    case unreadable(path: String, reason: String)
+    case invalidJSON(path: String, reason: String)
+    case unsupportedModel(path: String, type: String)
+    case unsupportedPreTokenizer(path: String, detail: String)
+    case unsupportedNormalizer(path: String, type: String)
+    case mergeReferencesUnknownToken(path: String, line: Int, token: String)
+    case duplicateID(path: String, id: Int, first: String, second: String)
+    case invalidField(path: String, field: String, value: String)
+
+    public var description: String {
+        switch self {
+        case let .missingFiles(d): return "no tokenizer in \(d): expected tokenizer.json, or vocab.json + merges.txt. Hint: copy the tokenizer files from the model's repository into this folder."
+        case let .unreadable(p, r): return "cannot read \(p): \(r)."
+        case let .invalidJSON(p, r): return "\(p) is not valid JSON: \(r)."
+        case let .unsupportedModel(p, t): return "\(p): model.type '\(t)' is not supported (only byte-level BPE). Hint: WordPiece and Unigram tokenizers belong to models Unmask does not run."
+        case let .unsupportedPreTokenizer(p, d): return "\(p): unsupported pre_tokenizer: \(d). Supported: ByteLevel (GPT-2 split) and Split with the GPT-2, Qwen2 or LLaMA-3 pattern followed by ByteLevel."
+        case let .unsupportedNormalizer(p, t): return "\(p): unsupported normalizer '\(t)' (supported: none, NFC)."
+        case let .mergeReferencesUnknownToken(p, l, t): return "\(p): merge #\(l) references '\(t)', which is not in the vocabulary."
+        case let .duplicateID(p, id, a, b): return "\(p): id \(id) is given to both '\(a)' and '\(b)'."
+        case let .invalidField(p, f, v): return "\(p): field '\(f)' has an invalid value \(v)."
+        }
+    }
+}
