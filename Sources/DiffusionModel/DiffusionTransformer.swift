@@ -1,0 +1,224 @@
+import Foundation
+import Kernels
+import SafeTensors
+
+/// Raw logits for chosen rows. `values` is [rows.count, vocabSize]; row r is the output at canvas
+/// position `rows[r]`, before any logit shift (the denoiser applies the family's convention).
+public struct Logits: Sendable {
+    public let rows: [Int]
+    public let vocabSize: Int
+    public var values: [Float]
+    public func row(_ r: Int) -> ArraySlice<Float> { values[(r * vocabSize)..<((r + 1) * vocabSize)] }
+}
+
+/// One layer's weights, fused for fewer, larger matmuls.
+struct LayerWeights {
+    let attnNorm: [Float]        // [D]
+    let qkv: PackedMatrix        // [(H + 2Hk)·Dh, D]: q rows, then k, then v
+    let qkvBias: [Float]?        // [(H + 2Hk)·Dh]
+    let qNorm: [Float]?          // [Dh]
+    let kNorm: [Float]?          // [Dh]
+    let o: PackedMatrix          // [D, H·Dh]
+    let mlpNorm: [Float]         // [D]
+    let gateUp: PackedMatrix     // [2I, D]: gate rows, then up
+    let down: PackedMatrix       // [D, I]
+}
+
+/// A bidirectional (no causal mask) pre-norm transformer: embedding, RMSNorm, RoPE (rotate-half),
+/// grouped-query attention with optional key mask and explicit positions, SwiGLU MLP, final norm,
+/// and the vocabulary projection only for the rows asked for.
+public final class DiffusionTransformer: @unchecked Sendable {
+    public let config: ModelConfig
+    public let pool: ThreadPool
+    let embed: [Float]               // [V, D]
+    let layers: [LayerWeights]
+    let finalNorm: [Float]           // [D]
+    let lmHead: PackedMatrix         // [V, D]
+    let rope: RoPETable
+    /// Bytes held by weights in memory (packed F32).
+    public let weightBytes: Int
+    /// Bytes the checkpoint stores (e.g. BF16 on disk).
+    public let storedParameterCount: Int
+
+    public init(config c: ModelConfig, weights src: WeightSource, pool: ThreadPool = ThreadPool()) throws {
+        config = c; self.pool = pool
+        let names = WeightNames.forFamily(c.family)
+        let D = c.hiddenSize, H = c.numHeads, Hk = c.numKVHeads, Dh = c.headDim, I = c.intermediateSize, V = c.vocabSize
+        embed = try src.floats(names.embed, shape: [V, D])
+        var ls: [LayerWeights] = []
+        var bytes = embed.count * 4
+        var params = embed.count
+        func pack(_ parts: [(String, Int)], cols: Int) throws -> PackedMatrix {
+            var all: [Float] = []
+            var rows = 0
+            for (n, r) in parts { all += try src.floats(n, shape: [r, cols]); rows += r }
+            params += all.count
+            let p = all.withUnsafeBufferPointer { PackedMatrix(rows: rows, cols: cols, rowMajor: $0.baseAddress!) }
+            bytes += p.byteCount
+            return p
+        }
+        for i in 0..<c.numLayers {
+            let n = { (p: WeightNames.Part) in names.name(layer: i, p) }
+            var bias: [Float]?
+            if c.qkvBias {
+                bias = try src.floats(n(.qBias), shape: [H * Dh]) + src.floats(n(.kBias), shape: [Hk * Dh]) + src.floats(n(.vBias), shape: [Hk * Dh])
+            }
+            ls.append(LayerWeights(
+                attnNorm: try src.floats(n(.attnNorm), shape: [D]),
+                qkv: try pack([(n(.q), H * Dh), (n(.k), Hk * Dh), (n(.v), Hk * Dh)], cols: D),
+                qkvBias: bias,
+                qNorm: c.qkNorm ? try src.floats(n(.qNorm), shape: [Dh]) : nil,
+                kNorm: c.qkNorm ? try src.floats(n(.kNorm), shape: [Dh]) : nil,
+                o: try pack([(n(.o), D)], cols: H * Dh),
+                mlpNorm: try src.floats(n(.mlpNorm), shape: [D]),
+                gateUp: try pack([(n(.gate), I), (n(.up), I)], cols: D),
+                down: try pack([(n(.down), D)], cols: I)))
+        }
+        layers = ls
+        finalNorm = try src.floats(names.finalNorm, shape: [D])
+        if !c.tiedEmbeddings && src.contains(names.lmHead) {
+            lmHead = try pack([(names.lmHead, V)], cols: D)
+        } else {
+            // Tied embeddings, or a checkpoint saved without `lm_head.weight`: reuse the embedding.
+            lmHead = embed.withUnsafeBufferPointer { PackedMatrix(rows: V, cols: D, rowMajor: $0.baseAddress!) }
+            bytes += lmHead.byteCount
+        }
+        weightBytes = bytes
+        storedParameterCount = params
+        rope = RoPETable(headDim: Dh, theta: c.ropeTheta, positions: min(c.maxPositions, 16384))
+    }
+
+    deinit {
+        for l in layers { l.qkv.deallocate(); l.o.deallocate(); l.gateUp.deallocate(); l.down.deallocate() }
+        lmHead.deallocate()
+    }
+
+    /// Positions the RoPE table covers (the longest canvas this model runs).
+    public var maxPositions: Int { rope.positions }
+
+    /// Full forward over `tokens` (no causal mask). `positions` default to 0..<T; `keyMask[j] == false`
+    /// hides token j from every query. Returns logits for `rows` only. When `cache` is given, every
+    /// slot's keys/values are stored in it for later `forwardBlock` calls.
+    public func forward(tokens: [Int32], positions: [Int]? = nil, keyMask: [Bool]? = nil, rows: [Int],
+                        cache: KVCache? = nil) throws -> Logits {
+        let T = tokens.count
+        let pos = positions ?? Array(0..<T)
+        try check(tokens: tokens, positions: pos)
+        if let cache {
+            guard T <= cache.capacity else { throw ModelError.sequenceTooLong(length: T, maximum: cache.capacity) }
+            cache.length = T; cache.positions = pos; cache.keyMask = keyMask
+        }
+        return run(tokens: tokens, positions: pos, slotStart: 0, keyMask: keyMask, rows: rows, cache: cache, attendCount: T)
+    }
+
+    /// Forward over a block of `tokens` occupying canvas slots `start ..< start+count` of a filled
+    /// `cache`: the block's keys/values overwrite their slots, and its queries attend to all cached
+    /// slots. `rows` are canvas positions inside the block.
+    public func forwardBlock(tokens: [Int32], start: Int, cache: KVCache, rows: [Int]) throws -> Logits {
+        guard start >= 0, start + tokens.count <= cache.length else {
+            throw ModelError.sequenceTooLong(length: start + tokens.count, maximum: cache.length)
+        }
+        let pos = Array(cache.positions[start..<(start + tokens.count)])
+        try check(tokens: tokens, positions: pos)
+        return run(tokens: tokens, positions: pos, slotStart: start, keyMask: cache.keyMask, rows: rows.map { $0 - start },
+                   cache: cache, attendCount: cache.length, rowOffset: start)
+    }
+
+    func check(tokens: [Int32], positions: [Int]) throws {
+        for (i, t) in tokens.enumerated() where t < 0 || Int(t) >= config.vocabSize {
+            throw ModelError.tokenOutOfRange(position: i, id: t, vocabSize: config.vocabSize)
+        }
+        if let m = positions.max(), m >= rope.positions { throw ModelError.sequenceTooLong(length: m + 1, maximum: rope.positions) }
+        if positions.contains(where: { $0 < 0 }) { throw ModelError.invalidConfigValue(path: "positions", key: "position", value: "negative") }
+    }
+
+    /// The shared body. `rows` are indices into `tokens`; reported back as `rows + rowOffset`.
+    func run(tokens: [Int32], positions: [Int], slotStart: Int, keyMask: [Bool]?, rows: [Int], cache: KVCache?,
+             attendCount S: Int, rowOffset: Int = 0) -> Logits {
+        let c = config
+        let T = tokens.count, D = c.hiddenSize, H = c.numHeads, Hk = c.numKVHeads, Dh = c.headDim, I = c.intermediateSize
+        let qkvDim = (H + 2 * Hk) * Dh, kvDim = Hk * Dh
+        var x = [Float](repeating: 0, count: T * D)          // residual stream [T, D]
+        var h = [Float](repeating: 0, count: T * D)          // normed input [T, D]
+        var qkv = [Float](repeating: 0, count: T * qkvDim)   // [T, (H+2Hk)·Dh]
+        var q = [Float](repeating: 0, count: T * H * Dh)     // [T, H, Dh]
+        let kOwn = UnsafeMutablePointer<Float>.allocate(capacity: T * kvDim)   // [T, Hk, Dh] (used without a cache)
+        let vOwn = UnsafeMutablePointer<Float>.allocate(capacity: T * kvDim)
+        defer { kOwn.deallocate(); vOwn.deallocate() }
+        var att = [Float](repeating: 0, count: T * H * Dh)   // [T, H·Dh]
+        var gu = [Float](repeating: 0, count: T * 2 * I)     // [T, 2I]
+        var act = [Float](repeating: 0, count: T * I)        // [T, I]
+        for (i, t) in tokens.enumerated() {
+            let src = Int(t) * D
+            for j in 0..<D { x[i * D + j] = embed[src + j] }
+        }
+        let mask: [Bool]? = keyMask
+        for (li, l) in layers.enumerated() {
+            x.withUnsafeBufferPointer { xp in h.withUnsafeMutableBufferPointer { hp in l.attnNorm.withUnsafeBufferPointer { wp in
+                Ops.rmsNorm(xp.baseAddress!, wp.baseAddress!, hp.baseAddress!, rows: T, d: D, eps: c.rmsNormEps)
+            } } }
+            h.withUnsafeBufferPointer { hp in qkv.withUnsafeMutableBufferPointer { op in
+                Matmul.gemm(hp.baseAddress!, m: T, l.qkv, op.baseAddress!, pool: pool)
+            } }
+            // Split q | k | v, add biases, q/k norms, RoPE; k/v land in the cache slots (or local buffers).
+            let kAll = cache?.keys[li] ?? kOwn, vAll = cache?.values[li] ?? vOwn   // [S, Hk·Dh]
+            let kDst = kAll + slotStart * kvDim, vDst = vAll + slotStart * kvDim
+            qkv.withUnsafeMutableBufferPointer { qp in q.withUnsafeMutableBufferPointer { qOut in
+                let base = qp.baseAddress!
+                for i in 0..<T {
+                    let r = base + i * qkvDim
+                    if let b = l.qkvBias { for j in 0..<qkvDim { r[j] += b[j] } }
+                    if let qn = l.qNorm, let kn = l.kNorm {
+                        qn.withUnsafeBufferPointer { Ops.rmsNorm(r, $0.baseAddress!, r, rows: H, d: Dh, eps: c.rmsNormEps) }
+                        kn.withUnsafeBufferPointer { Ops.rmsNorm(r + H * Dh, $0.baseAddress!, r + H * Dh, rows: Hk, d: Dh, eps: c.rmsNormEps) }
+                    }
+                    Ops.rope(r, heads: H, headDim: Dh, position: positions[i], table: rope)
+                    Ops.rope(r + H * Dh, heads: Hk, headDim: Dh, position: positions[i], table: rope)
+                    (qOut.baseAddress! + i * H * Dh).update(from: r, count: H * Dh)
+                    (kDst + i * kvDim).update(from: r + H * Dh, count: kvDim)
+                    (vDst + i * kvDim).update(from: r + (H + Hk) * Dh, count: kvDim)
+                }
+            } }
+            q.withUnsafeBufferPointer { qp in att.withUnsafeMutableBufferPointer { ap in
+                if let mask {
+                    mask.withUnsafeBufferPointer { mp in
+                        Ops.attention(q: qp.baseAddress!, k: kAll, v: vAll, out: ap.baseAddress!, t: T, s: S, heads: H, kvHeads: Hk, headDim: Dh, keyMask: mp.baseAddress!, pool: pool)
+                    }
+                } else {
+                    Ops.attention(q: qp.baseAddress!, k: kAll, v: vAll, out: ap.baseAddress!, t: T, s: S, heads: H, kvHeads: Hk, headDim: Dh, keyMask: nil, pool: pool)
+                }
+            } }
+            att.withUnsafeBufferPointer { ap in x.withUnsafeMutableBufferPointer { xp in
+                Matmul.gemm(ap.baseAddress!, m: T, l.o, xp.baseAddress!, accumulate: true, pool: pool)
+            } }
+            x.withUnsafeBufferPointer { xp in h.withUnsafeMutableBufferPointer { hp in l.mlpNorm.withUnsafeBufferPointer { wp in
+                Ops.rmsNorm(xp.baseAddress!, wp.baseAddress!, hp.baseAddress!, rows: T, d: D, eps: c.rmsNormEps)
+            } } }
+            h.withUnsafeBufferPointer { hp in gu.withUnsafeMutableBufferPointer { gp in
+                Matmul.gemm(hp.baseAddress!, m: T, l.gateUp, gp.baseAddress!, pool: pool)
+            } }
+            gu.withUnsafeMutableBufferPointer { gp in act.withUnsafeMutableBufferPointer { ap in
+                for i in 0..<T {
+                    let g = gp.baseAddress! + i * 2 * I
+                    Ops.siluMul(g, g + I, I)
+                    (ap.baseAddress! + i * I).update(from: g, count: I)
+                }
+            } }
+            act.withUnsafeBufferPointer { ap in x.withUnsafeMutableBufferPointer { xp in
+                Matmul.gemm(ap.baseAddress!, m: T, l.down, xp.baseAddress!, accumulate: true, pool: pool)
+            } }
+        }
+        // Final norm and vocabulary projection for the requested rows only.
+        let R = rows.count, V = c.vocabSize
+        var hr = [Float](repeating: 0, count: R * D)
+        for (r, row) in rows.enumerated() { for j in 0..<D { hr[r * D + j] = x[row * D + j] } }
+        hr.withUnsafeMutableBufferPointer { hp in finalNorm.withUnsafeBufferPointer { wp in
+            Ops.rmsNorm(hp.baseAddress!, wp.baseAddress!, hp.baseAddress!, rows: R, d: D, eps: c.rmsNormEps)
+        } }
+        var out = [Float](repeating: 0, count: R * V)
+        hr.withUnsafeBufferPointer { hp in out.withUnsafeMutableBufferPointer { op in
+            Matmul.gemm(hp.baseAddress!, m: R, lmHead, op.baseAddress!, pool: pool)
+        } }
+        return Logits(rows: rows.map { $0 + rowOffset }, vocabSize: V, values: out)
+    }
+}

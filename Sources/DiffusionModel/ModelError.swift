@@ -1,0 +1,28 @@
+/// Every way a model folder can be unusable; each names the file, tensor or key and the values.
+public enum ModelError: Error, CustomStringConvertible, Equatable {
+    case configUnreadable(path: String, reason: String)
+    case unsupportedArchitecture(path: String, architectures: [String], modelType: String?)
+    case missingConfigKey(path: String, key: String)
+    case invalidConfigValue(path: String, key: String, value: String)
+    case missingTensor(directory: String, tensor: String)
+    case wrongShape(tensor: String, expected: [Int], actual: [Int])
+    case weights(String)
+    case vocabularyMismatch(configVocab: Int, tokenizerVocab: Int, hint: String)
+    case sequenceTooLong(length: Int, maximum: Int)
+    case tokenOutOfRange(position: Int, id: Int32, vocabSize: Int)
+
+    public var description: String {
+        switch self {
+        case let .configUnreadable(p, r): return "cannot read \(p): \(r). Hint: a model folder holds config.json, model.safetensors (or an index) and the tokenizer files."
+        case let .unsupportedArchitecture(p, a, t): return "\(p): unsupported architecture \(a) (model_type \(t ?? "nil")). Supported: Dream/DreamOn/Dream-Coder/DiffuCoder and Open-dCoder (Qwen2 layout), CoDA and Qwen3-layout models, LLaDA."
+        case let .missingConfigKey(p, k): return "\(p): missing key '\(k)'."
+        case let .invalidConfigValue(p, k, v): return "\(p): key '\(k)' has invalid value \(v)."
+        case let .missingTensor(d, t): return "\(d): tensor '\(t)' is missing from the checkpoint. Hint: the weights do not belong to this config, or a shard is missing."
+        case let .wrongShape(t, e, a): return "tensor '\(t)' has shape \(a), expected \(e) from config.json."
+        case let .weights(s): return s
+        case let .vocabularyMismatch(c, t, h): return "the tokenizer has \(t) tokens but config.json's vocab_size is \(c). \(h)"
+        case let .sequenceTooLong(l, m): return "a canvas of \(l) tokens exceeds the model's \(m) positions. Hint: lower contextTokens or maxTokens."
+        case let .tokenOutOfRange(p, id, v): return "token id \(id) at position \(p) is outside the embedding table (\(v) rows)."
+        }
+    }
+}
