@@ -1,0 +1,93 @@
+import Foundation
+
+/// Which positions get committed at each step.
+public enum Algorithm: String, Sendable, CaseIterable {
+    /// Dream `origin`: each masked position is committed with probability 1 − s/t (random order).
+    case origin
+    /// Dream `maskgit_plus`: confidence = probability of the chosen token.
+    case maskgitPlus = "maskgit_plus"
+    /// Dream `topk_margin`: confidence = p(top-1) − p(top-2).
+    case topkMargin = "topk_margin"
+    /// Dream `entropy`: confidence = Σ p·log p (negative entropy).
+    case entropy
+    /// LLaDA block schedule with `low_confidence` remasking (confidence = p of the chosen token).
+    case lowConfidence = "low_confidence"
+    /// LLaDA block schedule with `random` remasking.
+    case random
+    /// Fast-dLLM threshold decoding: the most confident masked position plus every one with p ≥ τ.
+    case threshold
+
+    public init?(name: String) {
+        switch name.lowercased().replacingOccurrences(of: "-", with: "_") {
+        case "origin": self = .origin
+        case "maskgit_plus", "maskgit": self = .maskgitPlus
+        case "topk_margin", "margin": self = .topkMargin
+        case "entropy": self = .entropy
+        case "low_confidence", "llada": self = .lowConfidence
+        case "random": self = .random
+        case "threshold", "confidence_threshold", "fast_dllm": self = .threshold
+        default: return nil
+        }
+    }
+}
+
+/// Everything that steers one denoising run. All knobs are plain values; the seed fixes any randomness.
+public struct DenoiseOptions: Sendable {
+    public var algorithm: Algorithm = .threshold
+    /// Forward passes for the Dream/LLaDA schedules (ignored by `threshold`, which stops when done).
+    public var steps: Int = 32
+    /// Fast-dLLM τ.
+    public var threshold: Float = 0.9
+    /// If set, exactly this many positions are committed per forward (1 = the autoregressive-equivalent baseline).
+    public var tokensPerStep: Int?
+    /// Block length for the LLaDA schedule and for cached decoding (nil: the whole middle is one block).
+    public var blockLength: Int?
+    public var temperature: Float = 0
+    public var topP: Float = 1
+    public var topK: Int = 0
+    public var eps: Double = 1e-3
+    /// Reuse prefix/suffix keys and values between refreshes (DualCache).
+    public var useCache = true
+    public var seed: UInt64 = 0
+    /// When reached between steps, the current draft is returned with masked slots filled by argmax.
+    public var deadline: ContinuousClock.Instant?
+    /// Ids never produced (mask, expand when over budget, specials); ids ≥ `vocabularyLimit` are never produced.
+    public var forbidden: Set<Int32> = []
+    public var vocabularyLimit: Int?
+    /// DreamOn-style expansion budget (extra slots the model may add with `<|expand|>`).
+    public var maxExpansions = 32
+
+    public init() {}
+}
+
+/// What a run produced.
+public struct DenoiseResult: Sendable {
+    /// The middle as committed (mask/pad/eos included), for inspection.
+    public var rawMiddle: [Int32]
+    /// The middle with pad/eos slots removed.
+    public var tokens: [Int32]
+    public var forwards: Int
+    public var steps: Int
+    /// Stopped at the deadline; still-masked slots were filled by argmax.
+    public var early: Bool
+    public var cancelled: Bool
+    /// Mean log-probability of the committed tokens (for ranking candidate lengths).
+    public var meanLogProb: Double
+    public var committedPerStep: [Int]
+}
+
+public enum DenoiserError: Error, CustomStringConvertible, Equatable {
+    case noMaskToken(model: String)
+    case invalidOption(name: String, value: String, hint: String)
+    case emptyHole
+    case model(String)
+
+    public var description: String {
+        switch self {
+        case let .noMaskToken(m): return "the model \(m) has no mask token (config mask_token_id and tokenizer mask_token are both missing). Hint: masked-diffusion infill needs a model trained with a mask token."
+        case let .invalidOption(n, v, h): return "invalid \(n) \(v): \(h)"
+        case .emptyHole: return "the hole is empty: nothing to fill. Hint: give --tokens N > 0 or select a non-empty range."
+        case let .model(s): return s
+        }
+    }
+}

@@ -1,0 +1,184 @@
+import Foundation
+import DiffusionModel
+
+/// A frame for progress displays: the middle as it stands (mask ids where still masked) and the
+/// confidence of each slot's current proposal (1 for committed slots).
+public struct StepFrame: Sendable {
+    public let step: Int
+    public let middle: [Int32]
+    public let confidences: [Float]
+    public let maskID: Int32
+}
+
+/// Iterative masked-diffusion infill over one canvas. One instance per request; not shared.
+///
+/// Each step: forward (a full refresh at the start of a block, else a block-only forward over the
+/// cached context), propose a token for every masked slot of the active block, commit the ones the
+/// algorithm's schedule selects, then call `onStep`. Deadlines and cancellation are checked between
+/// steps. Shifted-logit models read slot i from row i−1; the cached block forward therefore starts
+/// one slot before the block so that row is recomputed too (instead of Fast-dLLM's forced commit).
+public struct Denoiser {
+    public let model: DenoisingModel
+    public var options: DenoiseOptions
+    let maskID: Int32
+    let endIDs: Set<Int32>
+
+    public init(model: DenoisingModel, options: DenoiseOptions, maskID: Int32? = nil) throws {
+        self.model = model; self.options = options
+        guard let m = maskID ?? model.config.maskTokenID else { throw DenoiserError.noMaskToken(model: model.config.architecture) }
+        self.maskID = m
+        endIDs = Set([model.config.padTokenID, model.config.eosTokenID].compactMap { $0 })
+        self.options.forbidden.insert(m)
+        guard options.steps > 0 else { throw DenoiserError.invalidOption(name: "steps", value: "\(options.steps)", hint: "must be at least 1") }
+        if let k = options.tokensPerStep, k < 1 { throw DenoiserError.invalidOption(name: "tokens-per-step", value: "\(k)", hint: "must be at least 1") }
+        if let b = options.blockLength, b < 1 { throw DenoiserError.invalidOption(name: "block length", value: "\(b)", hint: "must be at least 1") }
+        guard options.threshold > 0 && options.threshold <= 1 else {
+            throw DenoiserError.invalidOption(name: "threshold", value: "\(options.threshold)", hint: "τ must be in (0, 1]")
+        }
+    }
+
+    public func run(_ spec: CanvasSpec, isCancelled: () -> Bool = { false },
+                    onStep: (StepFrame) -> Bool = { _ in true }) throws -> DenoiseResult {
+        guard spec.maskCount > 0 else { throw DenoiserError.emptyHole }
+        var canvas = Canvas(spec: spec, maskID: maskID)
+        var rng = RandomSource(seed: options.seed)
+        var sampler = Sampler(options: options)
+        let cfg = model.config
+        let shift = cfg.shiftedLogits
+        let cache = options.useCache ? model.makeCache(capacity: canvas.tokens.count + options.maxExpansions) : nil
+        let clock = ContinuousClock()
+        var result = DenoiseResult(rawMiddle: [], tokens: [], forwards: 0, steps: 0, early: false, cancelled: false, meanLogProb: 0, committedPerStep: [])
+        var logProbSum = 0.0, logProbCount = 0
+        var guesses: [Int: Proposal] = [:]           // latest proposal per masked slot
+        var expansions = 0
+        let n0 = canvas.middleCount
+        let blockLen = options.blockLength ?? (options.algorithm == .lowConfidence || options.algorithm == .random ? min(n0, 32) : n0)
+        let blockCount = (n0 + blockLen - 1) / blockLen
+        var stopped = false
+        var blockStart = canvas.middleStart
+
+        func frame(step: Int) -> StepFrame {
+            let r = canvas.middleRange
+            return StepFrame(step: step, middle: canvas.middle,
+                             confidences: r.map { canvas.tokens[$0] == maskID ? (guesses[$0].map { exp($0.logProb) } ?? 0) : 1 }, maskID: maskID)
+        }
+
+        blockLoop: for b in 0..<blockCount {
+            let blockEnd0 = b == blockCount - 1 ? canvas.middleRange.upperBound : min(blockStart + blockLen, canvas.middleRange.upperBound)
+            var blockEnd = blockEnd0
+            var needRefresh = true
+            let stepsHere = max(1, (options.steps + blockCount - 1) / blockCount)
+            let initialMasked = canvas.maskedPositions(in: blockStart..<blockEnd).count
+            var i = 0
+            while true {
+                let masked = canvas.maskedPositions(in: blockStart..<blockEnd)
+                if masked.isEmpty { break }
+                if isCancelled() { result.cancelled = true; stopped = true; break blockLoop }
+                if let d = options.deadline, clock.now >= d, result.forwards > 0 { result.early = true; stopped = true; break blockLoop }
+                // Forward.
+                let rows = masked.map { shift ? max(0, $0 - 1) : $0 }
+                let logits: Logits
+                do {
+                    if needRefresh || cache == nil {
+                        logits = try model.forward(tokens: canvas.tokens, positions: nil, keyMask: nil, rows: rows, cache: cache)
+                    } else {
+                        let fs = shift ? max(0, blockStart - 1) : blockStart
+                        logits = try model.forwardBlock(tokens: Array(canvas.tokens[fs..<blockEnd]), start: fs, cache: cache!, rows: rows)
+                    }
+                } catch { throw DenoiserError.model("\(error)") }
+                result.forwards += 1
+                needRefresh = false
+                var props: [(pos: Int, p: Proposal)] = []
+                for (r, pos) in masked.enumerated() {
+                    let p = sampler.propose(logits.row(r), rng: &rng)
+                    props.append((pos, p)); guesses[pos] = p
+                }
+                // How many to commit, and which.
+                var commit: [Int] = []
+                let order = props.indices.sorted { props[$0].p.confidence > props[$1].p.confidence || (props[$0].p.confidence == props[$1].p.confidence && props[$0].pos < props[$1].pos) }
+                if let k = options.tokensPerStep {
+                    commit = order.prefix(min(k, props.count)).map { $0 }
+                } else {
+                    switch options.algorithm {
+                    case .threshold:
+                        commit = [order[0]] + order.dropFirst().filter { exp(props[$0].p.logProb) >= options.threshold }
+                    case .origin:
+                        let p = i < stepsHere - 1 ? 1 - schedule(i + 1, stepsHere) / schedule(i, stepsHere) : 1
+                        commit = props.indices.filter { _ in rng.uniform() < p }
+                    case .maskgitPlus, .topkMargin, .entropy:
+                        let k = i < stepsHere - 1 ? Int(Double(props.count) * (1 - schedule(i + 1, stepsHere) / schedule(i, stepsHere))) : props.count
+                        commit = Array(order.prefix(k))
+                    case .lowConfidence, .random:
+                        let q = initialMasked / stepsHere + (i < initialMasked % stepsHere ? 1 : 0)
+                        commit = Array(order.prefix(i >= stepsHere - 1 ? props.count : max(q, 0)))
+                    }
+                }
+                var committedNow = 0
+                for j in commit {
+                    let (pos, p) = props[j]
+                    guard canvas.tokens[pos] == maskID else { continue }
+                    canvas.tokens[pos] = p.token
+                    guesses[pos] = nil
+                    logProbSum += Double(p.logProb); logProbCount += 1; committedNow += 1
+                    // An end token ends the middle: every masked slot after it becomes the same end token.
+                    if endIDs.contains(p.token) {
+                        for q in (pos + 1)..<canvas.middleRange.upperBound where canvas.tokens[q] == maskID { canvas.tokens[q] = p.token; committedNow += 1 }
+                    }
+                }
+                // DreamOn expansion: `<|expand|>` becomes two masks, which moves every later position.
+                if let ex = cfg.expandTokenID {
+                    for pos in canvas.middleRange.reversed() where canvas.tokens[pos] == ex {
+                        if expansions < options.maxExpansions && (cache == nil || canvas.tokens.count < cache!.capacity) {
+                            canvas.expand(at: pos); expansions += 1; blockEnd += 1; needRefresh = true
+                        } else { canvas.tokens[pos] = maskID }
+                    }
+                    if expansions >= options.maxExpansions { sampler.options.forbidden.insert(ex) }
+                }
+                result.committedPerStep.append(committedNow)
+                result.steps += 1
+                i += 1
+                if !onStep(frame(step: result.steps)) { result.early = true; stopped = true; break blockLoop }
+            }
+            blockStart = blockEnd
+        }
+        // A stopped run still returns a full draft: masked slots take their latest proposal (argmax at T=0).
+        if stopped && !result.cancelled {
+            var missing = canvas.maskedPositions(in: canvas.middleRange).filter { guesses[$0] == nil }
+            if !missing.isEmpty {
+                let rows = missing.map { shift ? max(0, $0 - 1) : $0 }
+                if let l = try? model.forward(tokens: canvas.tokens, positions: nil, keyMask: nil, rows: rows, cache: nil) {
+                    result.forwards += 1
+                    for (r, pos) in missing.enumerated() { guesses[pos] = sampler.propose(l.row(r), rng: &rng) }
+                    missing = []
+                }
+            }
+            for pos in canvas.maskedPositions(in: canvas.middleRange) {
+                if let g = guesses[pos] { canvas.tokens[pos] = g.token; logProbSum += Double(g.logProb); logProbCount += 1 }
+            }
+        }
+        result.rawMiddle = canvas.middle
+        result.tokens = canvas.middle.filter { !endIDs.contains($0) && $0 != maskID && $0 != cfg.expandTokenID }
+        result.meanLogProb = logProbCount > 0 ? logProbSum / Double(logProbCount) : -.infinity
+        return result
+    }
+
+    /// Dream's `linspace(1, eps, steps+1)[i]`.
+    func schedule(_ i: Int, _ steps: Int) -> Double { 1 - Double(i) / Double(steps) * (1 - options.eps) }
+
+}
+
+extension Denoiser {
+    /// For models without a learned end-of-middle: denoise each candidate length and keep the result
+    /// with the highest mean log-probability.
+    public func bestOfLengths(_ spec: CanvasSpec, lengths: [Int], isCancelled: () -> Bool = { false }) throws -> DenoiseResult {
+        var best: DenoiseResult?
+        for n in lengths where n > 0 {
+            var s = spec; s.maskCount = n
+            let r = try run(s, isCancelled: isCancelled)
+            if r.cancelled { return r }
+            if best == nil || r.meanLogProb > best!.meanLogProb { best = r }
+        }
+        guard let best else { throw DenoiserError.emptyHole }
+        return best
+    }
+}

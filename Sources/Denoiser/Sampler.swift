@@ -1,0 +1,81 @@
+import Foundation
+
+/// One decision for one masked slot.
+public struct Proposal: Sendable {
+    public var token: Int32
+    /// Ordering key of the algorithm (larger = commit first).
+    public var confidence: Float
+    /// log p(token) under the filtered distribution.
+    public var logProb: Float
+}
+
+/// Temperature → top-p → top-k → sample (or argmax at temperature 0), then the algorithm's confidence.
+struct Sampler {
+    var options: DenoiseOptions
+
+    func propose(_ row: ArraySlice<Float>, rng: inout RandomSource) -> Proposal {
+        let V = options.vocabularyLimit.map { min($0, row.count) } ?? row.count
+        var l = [Float](repeating: -.infinity, count: V)
+        let base = row.startIndex
+        let invT: Float = options.temperature > 0 ? 1 / options.temperature : 1
+        for i in 0..<V { l[i] = row[base + i] * invT }
+        for f in options.forbidden where Int(f) < V && f >= 0 { l[Int(f)] = -.infinity }
+        // Softmax.
+        var mx = -Float.infinity
+        for v in l where v > mx { mx = v }
+        var p = [Float](repeating: 0, count: V)
+        var z: Float = 0
+        for i in 0..<V where l[i] > -.infinity { let e = expf(l[i] - mx); p[i] = e; z += e }
+        for i in 0..<V { p[i] /= z }
+        var token: Int
+        if options.temperature > 0 {
+            if options.topP < 1 || options.topK > 0 { filter(&p) }
+            var u = Float(rng.uniform()), acc: Float = 0
+            token = V - 1
+            for i in 0..<V where p[i] > 0 {
+                acc += p[i]
+                if u < acc { token = i; break }
+            }
+            if p[token] == 0 { token = argmax(p) }
+            u = 0
+        } else {
+            token = argmax(p)
+        }
+        let pt = p[token]
+        var conf = pt
+        switch options.algorithm {
+        case .topkMargin:
+            var second: Float = 0
+            for i in 0..<V where i != token && p[i] > second { second = p[i] }
+            conf = pt - second
+        case .entropy:
+            var s: Float = 0
+            for v in p where v > 0 { s += v * logf(v + 1e-10) }
+            conf = s
+        case .random:
+            conf = Float(rng.uniform())
+        default: break
+        }
+        return Proposal(token: Int32(token), confidence: conf, logProb: logf(max(pt, 1e-30)))
+    }
+
+    func argmax(_ p: [Float]) -> Int {
+        var best = 0
+        for i in 1..<p.count where p[i] > p[best] { best = i }
+        return best
+    }
+
+    /// top-p keeps the smallest set of most likely tokens whose mass reaches p; top-k keeps k; renormalises.
+    func filter(_ p: inout [Float]) {
+        let order = p.indices.filter { p[$0] > 0 }.sorted { p[$0] > p[$1] }
+        var keep = order.count
+        if options.topK > 0 { keep = min(keep, options.topK) }
+        if options.topP < 1 {
+            var acc: Float = 0
+            for (i, idx) in order.enumerated() { acc += p[idx]; if acc >= options.topP { keep = min(keep, i + 1); break } }
+        }
+        var z: Float = 0
+        for (i, idx) in order.enumerated() { if i >= keep { p[idx] = 0 } else { z += p[idx] } }
+        for i in p.indices { p[i] /= z }
+    }
+}
