@@ -7,8 +7,12 @@ public struct CanvasSpec: Sendable, Equatable {
     public var maskCount: Int
     public var leading: [Int32]
     public var trailing: [Int32]
-    public init(prefix: [Int32], suffix: [Int32], maskCount: Int, leading: [Int32] = [], trailing: [Int32] = []) {
+    /// Optional initial middle of length `maskCount` mixing fixed tokens and the mask id: several holes
+    /// filled jointly. nil means every middle slot is masked.
+    public var middleTemplate: [Int32]?
+    public init(prefix: [Int32], suffix: [Int32], maskCount: Int, leading: [Int32] = [], trailing: [Int32] = [], middleTemplate: [Int32]? = nil) {
         self.prefix = prefix; self.suffix = suffix; self.maskCount = maskCount; self.leading = leading; self.trailing = trailing
+        self.middleTemplate = middleTemplate
     }
 }
 
@@ -19,7 +23,8 @@ public struct Canvas: Sendable {
     public let maskID: Int32
 
     public init(spec: CanvasSpec, maskID: Int32) {
-        tokens = spec.leading + spec.prefix + [Int32](repeating: maskID, count: spec.maskCount) + spec.suffix + spec.trailing
+        let middle = spec.middleTemplate.map { Array($0.prefix(spec.maskCount)) } ?? [Int32](repeating: maskID, count: spec.maskCount)
+        tokens = spec.leading + spec.prefix + middle + spec.suffix + spec.trailing
         middleStart = spec.leading.count + spec.prefix.count
         middleCount = spec.maskCount
         self.maskID = maskID

@@ -66,6 +66,8 @@ public struct DenoiseResult: Sendable {
     public var rawMiddle: [Int32]
     /// The middle with pad/eos slots removed.
     public var tokens: [Int32]
+    /// The tokens of each hole (one entry unless the spec had a template with several holes), end slots removed.
+    public var holeTokens: [[Int32]] = []
     public var forwards: Int
     public var steps: Int
     /// Stopped at the deadline; still-masked slots were filled by argmax.

@@ -39,8 +39,10 @@ public struct Denoiser {
 
     public func run(_ spec: CanvasSpec, isCancelled: () -> Bool = { false },
                     onStep: (StepFrame) -> Bool = { _ in true }) throws -> DenoiseResult {
-        guard spec.maskCount > 0 else { throw DenoiserError.emptyHole }
+        guard spec.maskCount > 0, spec.middleTemplate?.contains(maskID) ?? true else { throw DenoiserError.emptyHole }
         var canvas = Canvas(spec: spec, maskID: maskID)
+        // Slots of the middle that start as fixed tokens (between holes of a template).
+        let fixed = Set(canvas.middleRange.filter { canvas.tokens[$0] != maskID })
         var rng = RandomSource(seed: options.seed)
         var sampler = Sampler(options: options)
         let cfg = model.config
@@ -121,12 +123,17 @@ public struct Denoiser {
                     guesses[pos] = nil
                     logProbSum += Double(p.logProb); logProbCount += 1; committedNow += 1
                     // An end token ends the middle: every masked slot after it becomes the same end token.
+                    // (Within this hole only: the run of slots up to the next fixed token.)
                     if endIDs.contains(p.token) {
-                        for q in (pos + 1)..<canvas.middleRange.upperBound where canvas.tokens[q] == maskID { canvas.tokens[q] = p.token; committedNow += 1 }
+                        var q = pos + 1
+                        while q < canvas.middleRange.upperBound && !fixed.contains(q) {
+                            if canvas.tokens[q] == maskID { canvas.tokens[q] = p.token; committedNow += 1 }
+                            q += 1
+                        }
                     }
                 }
                 // DreamOn expansion: `<|expand|>` becomes two masks, which moves every later position.
-                if let ex = cfg.expandTokenID {
+                if let ex = cfg.expandTokenID, fixed.isEmpty {
                     for pos in canvas.middleRange.reversed() where canvas.tokens[pos] == ex {
                         if expansions < options.maxExpansions && (cache == nil || canvas.tokens.count < cache!.capacity) {
                             canvas.expand(at: pos); expansions += 1; blockEnd += 1; needRefresh = true
@@ -158,6 +165,7 @@ public struct Denoiser {
         }
         result.rawMiddle = canvas.middle
         result.tokens = canvas.middle.filter { !endIDs.contains($0) && $0 != maskID && $0 != cfg.expandTokenID }
+        result.holeTokens = Self.holes(of: canvas, fixed: fixed).map { r in canvas.tokens[r].filter { !endIDs.contains($0) && $0 != maskID } }
         result.meanLogProb = logProbCount > 0 ? logProbSum / Double(logProbCount) : -.infinity
         return result
     }
@@ -180,5 +188,18 @@ extension Denoiser {
         }
         guard let best else { throw DenoiserError.emptyHole }
         return best
+    }
+}
+
+extension Denoiser {
+    /// Maximal runs of non-fixed middle slots: one per hole of the template.
+    static func holes(of canvas: Canvas, fixed: Set<Int>) -> [Swift.Range<Int>] {
+        var out: [Swift.Range<Int>] = []
+        var start: Int?
+        for p in canvas.middleRange {
+            if fixed.contains(p) { if let s = start { out.append(s..<p); start = nil } } else if start == nil { start = p }
+        }
+        if let s = start { out.append(s..<canvas.middleRange.upperBound) }
+        return out
     }
 }

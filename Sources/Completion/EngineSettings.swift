@@ -1,0 +1,86 @@
+import Foundation
+import Denoiser
+
+/// Every knob of the engine, with defaults tuned for this machine. Read from the editor's
+/// `initializationOptions` / `workspace/didChangeConfiguration` under `unmask`.
+public struct EngineSettings: Sendable, Equatable {
+    public var model: String?
+    public var steps = 16
+    public var threshold: Float = 0.9
+    public var algorithm: Algorithm = .threshold
+    public var temperature: Float = 0
+    /// Largest hole, in tokens.
+    public var maxTokens = 48
+    public var deadlineMs = 300
+    /// Prefix + suffix token budget (capped by the model's own window).
+    public var contextTokens = 1024
+    public var debounceMs = 0
+    public var useCache = true
+    public var enableInline = true
+    public var enableActions = true
+    public var enableFrames = true
+    public var seed: UInt64 = 0
+    /// Limits that refuse rather than slow down.
+    public var maxDocumentBytes = 64 << 20
+    public var maxOpenDocuments = 500
+
+    public init() {}
+
+    public static let knownKeys: Set<String> = ["model", "steps", "threshold", "algorithm", "temperature", "maxTokens", "deadlineMs",
+                                                "contextTokens", "debounceMs", "useCache", "enable", "seed", "maxDocumentBytes", "maxOpenDocuments"]
+
+    /// Applies one setting; returns a message when the key is unknown or the value ill-typed (nothing is changed then).
+    public mutating func apply(_ key: String, _ value: Any) -> String? {
+        func int(_ lo: Int, _ hi: Int) -> Int? {
+            if let i = value as? Int, i >= lo, i <= hi { return i }
+            if let d = value as? Double, d == d.rounded(), d >= Double(lo), d <= Double(hi) { return Int(d) }
+            return nil
+        }
+        func float(_ lo: Float, _ hi: Float) -> Float? {
+            let d = (value as? Double) ?? (value as? Int).map(Double.init)
+            guard let d, Float(d) >= lo, Float(d) <= hi else { return nil }
+            return Float(d)
+        }
+        func bad(_ expect: String) -> String { "unmask.\(key): expected \(expect), got \(value)" }
+        switch key {
+        case "model":
+            guard let s = value as? String else { return bad("a folder path") }
+            model = s.isEmpty ? nil : s
+        case "steps": guard let v = int(1, 1024) else { return bad("an integer 1...1024") }; steps = v
+        case "threshold": guard let v = float(0.01, 1) else { return bad("a number in (0, 1]") }; threshold = v
+        case "algorithm":
+            guard let s = value as? String, let a = Algorithm(name: s) else { return bad("one of \(Algorithm.allCases.map(\.rawValue).joined(separator: ", "))") }
+            algorithm = a
+        case "temperature": guard let v = float(0, 5) else { return bad("a number 0...5") }; temperature = v
+        case "maxTokens": guard let v = int(1, 512) else { return bad("an integer 1...512") }; maxTokens = v
+        case "deadlineMs": guard let v = int(10, 600_000) else { return bad("an integer 10...600000") }; deadlineMs = v
+        case "contextTokens": guard let v = int(16, 32768) else { return bad("an integer 16...32768") }; contextTokens = v
+        case "debounceMs": guard let v = int(0, 5000) else { return bad("an integer 0...5000") }; debounceMs = v
+        case "useCache": guard let b = value as? Bool else { return bad("true or false") }; useCache = b
+        case "seed": guard let v = int(0, Int.max) else { return bad("a non-negative integer") }; seed = UInt64(v)
+        case "maxDocumentBytes": guard let v = int(1024, 1 << 30) else { return bad("an integer 1024...2^30") }; maxDocumentBytes = v
+        case "maxOpenDocuments": guard let v = int(1, 100_000) else { return bad("an integer 1...100000") }; maxOpenDocuments = v
+        case "enable":
+            guard let o = value as? [String: Any] else { return bad("an object {inline, actions, frames}") }
+            for (k, v) in o {
+                guard let b = v as? Bool else { return "unmask.enable.\(k): expected true or false, got \(v)" }
+                switch k {
+                case "inline": enableInline = b
+                case "actions": enableActions = b
+                case "frames": enableFrames = b
+                default: return "unmask.enable.\(k): unknown switch (known: inline, actions, frames)"
+                }
+            }
+        default:
+            return "unmask.\(key): unknown setting (known: \(Self.knownKeys.sorted().joined(separator: ", ")))"
+        }
+        return nil
+    }
+
+    public func denoiseOptions(deadline: ContinuousClock.Instant?) -> DenoiseOptions {
+        var o = DenoiseOptions()
+        o.algorithm = algorithm; o.steps = steps; o.threshold = threshold; o.temperature = temperature
+        o.useCache = useCache; o.seed = seed; o.deadline = deadline
+        return o
+    }
+}

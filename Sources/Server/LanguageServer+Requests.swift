@@ -1,0 +1,203 @@
+import Foundation
+import LSP
+import Completion
+
+extension LanguageServer {
+    /// Snapshot of what a worker needs, taken on `state`.
+    struct Job {
+        let id: RequestID
+        let request: CompletionRequest
+        let document: TextDocument
+        let token: CancellationToken
+        let encoding: PositionEncoding
+        let frames: Bool
+        let progress: JSONValue?
+    }
+
+    func document(_ uri: String) throws -> TextDocument {
+        guard let d = documents[uri] else {
+            throw ResponseError.invalidParams("document \(uri) is not open; the client must send textDocument/didOpen before requests on it")
+        }
+        return d
+    }
+
+    func register(_ id: RequestID) -> CancellationToken {
+        let t = CancellationToken()
+        answerLock.lock(); tokens[id] = t; answerLock.unlock()
+        return t
+    }
+
+    // MARK: Inline completion (and the textDocument/completion fallback)
+
+    func inlineCompletion(_ id: RequestID, _ params: JSONValue, _ c: Connection, fallback: Bool) throws {
+        let p = try JSONBridge.decode(TextDocumentPositionParams.self, from: params)
+        if let kind = params["context"]?["triggerKind"]?.intValue, !(0...2).contains(kind) {
+            throw ResponseError.invalidParams("field 'context.triggerKind' must be 1 (Invoked) or 2 (Automatic), got \(kind)")
+        }
+        let doc = try document(p.textDocument.uri)
+        guard settings.enableInline, host.current.engine != nil else {
+            if host.current.engine == nil { logMessage(c, 3, "no completion for \(p.textDocument.uri): \(host.current.problem ?? "no model is loaded")") }
+            reply(c, id, .success(fallback ? ["isIncomplete": false, "items": []] : ["items": []])); return
+        }
+        let (offset, clamped) = doc.offset(of: p.position, encoding: encoding)
+        if clamped { logMessage(c, 3, "position \(p.position.line):\(p.position.character) is past the end of its line or of \(doc.uri); clamped") }
+        // A newer request for the same document supersedes the older one, which answers at once.
+        if let old = latestInline[doc.uri] {
+            answerLock.lock(); let t = tokens[old]; answerLock.unlock()
+            if let t { t.cancel(); reply(c, old, .failure(.requestCancelled)); stats.cancelled += 1 }
+        }
+        latestInline[doc.uri] = id
+        let deadlineMs = params["deadlineMs"]?.intValue ?? settings.deadlineMs
+        let neighbours = documents.recency.filter { $0 != doc.uri }.prefix(3).compactMap { documents[$0]?.text }
+        let req = CompletionRequest(kind: .inline, uri: doc.uri, version: doc.version, languageID: doc.languageID, text: doc.text,
+                                    cursor: offset, deadline: .now + .milliseconds(deadlineMs), neighbours: Array(neighbours))
+        let job = Job(id: id, request: req, document: doc, token: register(id), encoding: encoding, frames: framesWanted, progress: params["workDoneToken"])
+        run(job, c) { [self] result in
+            guard let e = result.edits.first, !e.newText.isEmpty else {
+                return fallback ? ["isIncomplete": false, "items": []] : ["items": []]
+            }
+            let range = Range(start: doc.position(of: e.range.lowerBound, encoding: job.encoding), end: doc.position(of: e.range.upperBound, encoding: job.encoding))
+            let data: JSONValue = ["early": .bool(result.early), "cached": .bool(result.cached), "ms": .int(Int(result.milliseconds)), "forwards": .int(result.forwards)]
+            let accept: JSONValue = ["title": "Accept Unmask suggestion", "command": "unmask.accept", "arguments": [["uri": .string(doc.uri), "length": .int(e.newText.count)]]]
+            // Editors filter by the text between the range start and the cursor.
+            let typed = String(decoding: doc.bytes[e.range.lowerBound..<max(e.range.lowerBound, job.request.cursor)], as: UTF8.self)
+            if fallback {
+                let label = e.newText.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? e.newText
+                return ["isIncomplete": false, "items": [["label": .string(label.isEmpty ? e.newText : label), "kind": 1, "filterText": .string(typed + e.newText),
+                                                          "textEdit": ["range": range.json, "newText": .string(e.newText)], "command": accept, "data": data]]]
+            }
+            return ["items": [["insertText": .string(e.newText), "filterText": .string(typed + e.newText), "range": range.json, "command": accept, "data": data]]]
+        }
+    }
+
+    /// Runs a job on the inference worker and answers exactly once: the result, -32800 if it was
+    /// cancelled or superseded, or an empty/adjusted answer when the document changed meanwhile.
+    func run(_ job: Job, _ c: Connection, render: @escaping @Sendable (CompletionResult) -> JSONValue) {
+        host.worker.async { [self] in
+            if job.token.isCancelled { state.async { self.reply(c, job.id, .failure(.requestCancelled)) }; return }
+            guard let engine = host.current.engine else {
+                state.async { self.reply(c, job.id, .success(render(CompletionResult(edits: [])))) }; return
+            }
+            state.async { self.setStatus(c, .busy, "denoising") }
+            var lastFrame = ContinuousClock.now - .seconds(1)
+            let outcome: Result<CompletionResult, Error> = Result {
+                try engine.complete(job.request, cancel: job.token) { frame in
+                    let now = ContinuousClock.now
+                    guard now - lastFrame >= .milliseconds(50) else { return }
+                    lastFrame = now
+                    if job.frames { c.notify("unmask/canvas", self.frameJSON(frame, job)) }
+                    if let t = job.progress { self.reportProgress(c, t, "step \(frame.step)/\(frame.steps)", min(99, 100 * frame.step / max(1, frame.steps))) }
+                }
+            }
+            state.async { [self] in
+                setStatus(c, .ready, "ready")
+                switch outcome {
+                case .success(let r):
+                    if r.cancelled || job.token.isCancelled { reply(c, job.id, .failure(.requestCancelled)); return }
+                    if let now = documents[job.document.uri], now.version != job.document.version {
+                        // Computed for an older version: drop it.
+                        reply(c, job.id, .success(render(CompletionResult(edits: []))))
+                        return
+                    }
+                    stats.record(ms: r.milliseconds)
+                    if !r.edits.isEmpty { stats.shown += 1 }
+                    if r.cached { stats.cached += 1 }
+                    if r.early { stats.early += 1 }
+                    reply(c, job.id, .success(render(r)))
+                case .failure(let e as CompletionError):
+                    reply(c, job.id, .failure(.requestFailed("\(e)")))
+                case .failure(let e):
+                    logMessage(c, 1, "completion failed: \(e)")
+                    reply(c, job.id, .failure(.requestFailed("\(e)")))
+                }
+            }
+        }
+    }
+
+    func frameJSON(_ f: CanvasFrame, _ job: Job) -> JSONValue {
+        let d = job.document
+        let text = f.text
+        // Masked glyph ranges as [start, end] offsets into `text` in the negotiated encoding.
+        let masked: [JSONValue] = f.maskedRanges.map { r in
+            let pre = String(decoding: Array(text.utf8)[..<r.lowerBound], as: UTF8.self)
+            let s = TextDocument.length(pre, job.encoding)
+            return [.int(s), .int(s + TextDocument.length(CanvasFrame.maskGlyph, job.encoding))]
+        }
+        return ["uri": .string(d.uri), "version": .int(d.version),
+                "range": Range(start: d.position(of: f.range.lowerBound, encoding: job.encoding), end: d.position(of: f.range.upperBound, encoding: job.encoding)).json,
+                "text": .string(text), "maskedRanges": .array(masked), "step": .int(f.step), "steps": .int(f.steps)]
+    }
+
+    // MARK: Code actions and commands
+
+    func codeAction(_ id: RequestID, _ params: JSONValue, _ c: Connection) throws {
+        let p = try JSONBridge.decode(CodeActionParams.self, from: params)
+        _ = try document(p.textDocument.uri)
+        guard settings.enableActions, host.current.engine != nil else { reply(c, id, .success([])); return }
+        let arg: JSONValue = ["uri": .string(p.textDocument.uri), "range": p.range.json]
+        let actions: [JSONValue] = [
+            ["title": "Unmask: fill selection", "kind": "refactor.rewrite", "command": ["title": "Fill selection", "command": "unmask.fill", "arguments": [arg]]],
+            ["title": "Unmask: rewrite function", "kind": "refactor.rewrite", "command": ["title": "Rewrite function", "command": "unmask.rewrite", "arguments": [arg]]],
+            ["title": "Unmask: repair", "kind": "quickfix", "command": ["title": "Repair", "command": "unmask.repair", "arguments": [arg]]],
+        ]
+        reply(c, id, .success(.array(actions)))
+    }
+
+    func executeCommand(_ id: RequestID, _ params: JSONValue, _ c: Connection) throws {
+        let p = try JSONBridge.decode(ExecuteCommandParams.self, from: params)
+        switch p.command {
+        case "unmask.accept":
+            stats.accepted += 1
+            reply(c, id, .success(.null))
+        case "unmask.stats":
+            reply(c, id, .success(["shown": .int(stats.shown), "accepted": .int(stats.accepted), "cached": .int(stats.cached),
+                                   "early": .int(stats.early), "superseded": .int(stats.cancelled), "requests": .int(stats.latencies.count),
+                                   "latencyP50Ms": stats.percentile(0.5).map { .double($0) } ?? .null,
+                                   "latencyP95Ms": stats.percentile(0.95).map { .double($0) } ?? .null]))
+        case "unmask.doctor":
+            var o: [String: JSONValue] = ["state": .string(engineState.rawValue), "positionEncoding": .string(encoding.rawValue),
+                                          "openDocuments": .int(documents.documents.count), "version": .string(Self.version),
+                                          "settings": ["steps": .int(settings.steps), "threshold": .double(Double(settings.threshold)),
+                                                       "algorithm": .string(settings.algorithm.rawValue), "deadlineMs": .int(settings.deadlineMs),
+                                                       "maxTokens": .int(settings.maxTokens), "contextTokens": .int(settings.contextTokens)]]
+            let cur = host.current
+            if let e = cur.engine { o["engine"] = .object(e.summary.mapValues { .string($0) }) }
+            if let pr = cur.problem { o["problem"] = .string(pr) }
+            reply(c, id, .success(.object(o)))
+        case "unmask.reload":
+            loadEngine(c, force: true)
+            reply(c, id, .success(.null))
+        case "unmask.fill", "unmask.rewrite", "unmask.repair":
+            guard let arg = p.arguments?.first else { throw ResponseError.invalidParams("field 'arguments[0]' must be {uri, range}") }
+            let a = try JSONBridge.decode(CodeActionParams.self, from: ["textDocument": ["uri": arg["uri"] ?? .null], "range": arg["range"] ?? .null])
+            let doc = try document(a.textDocument.uri)
+            let lo = doc.offset(of: a.range.start, encoding: encoding).offset, hi = doc.offset(of: a.range.end, encoding: encoding).offset
+            guard lo <= hi else { throw ResponseError.invalidParams("field 'arguments[0].range' has start after end") }
+            let kind: CompletionKind = p.command == "unmask.fill" ? .fill : p.command == "unmask.rewrite" ? .rewrite : .repair
+            guard host.current.engine != nil else {
+                reply(c, id, .failure(.requestFailed("no model is loaded: \(host.current.problem ?? "unknown")"))); return
+            }
+            let req = CompletionRequest(kind: kind, uri: doc.uri, version: doc.version, languageID: doc.languageID, text: doc.text,
+                                        cursor: lo, selection: lo..<hi, deadline: nil)
+            let progress: JSONValue? = progressSupported ? beginProgress(c, title: "Unmask: \(kind.rawValue)") : nil
+            let job = Job(id: id, request: req, document: doc, token: register(id), encoding: encoding, frames: framesWanted, progress: progress)
+            let applyOK = applyEditSupported
+            run(job, c) { [self] result in
+                if let progress { endProgress(c, progress, "\(result.edits.count) edit(s)") }
+                let edits: [JSONValue] = result.edits.map { e in
+                    ["range": Range(start: doc.position(of: e.range.lowerBound, encoding: job.encoding), end: doc.position(of: e.range.upperBound, encoding: job.encoding)).json,
+                     "newText": .string(e.newText)]
+                }
+                let wsEdit: JSONValue = ["changes": [doc.uri: .array(edits)]]
+                if applyOK && !edits.isEmpty {
+                    c.request("workspace/applyEdit", ["label": .string("Unmask: \(kind.rawValue)"), "edit": wsEdit]) { r in
+                        if case .failure(let e) = r { self.log("workspace/applyEdit failed: \(e)") }
+                    }
+                }
+                return ["edits": .int(edits.count), "edit": wsEdit, "early": .bool(result.early), "ms": .int(Int(result.milliseconds))]
+            }
+        default:
+            throw ResponseError.invalidParams("unknown command '\(p.command)' (known: \(Self.commands.joined(separator: ", ")))")
+        }
+    }
+}

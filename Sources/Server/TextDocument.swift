@@ -1,0 +1,103 @@
+import LSP
+
+/// How `Position.character` counts (negotiated at `initialize`).
+public enum PositionEncoding: String, Sendable {
+    case utf8 = "utf-8", utf16 = "utf-16", utf32 = "utf-32"
+}
+
+/// An open document: UTF-8 bytes plus the offsets of line starts. Line breaks are `\n`, `\r\n` and `\r`,
+/// as the LSP specification says. Positions past a line's end or the document's end clamp (reported).
+public struct TextDocument: Sendable {
+    public let uri: String
+    public var languageID: String
+    public var version: Int
+    public private(set) var bytes: [UInt8]
+    /// Byte offset where each line starts; lineStarts[0] == 0.
+    public private(set) var lineStarts: [Int] = [0]
+
+    public init(uri: String, languageID: String, version: Int, text: String) {
+        self.uri = uri; self.languageID = languageID; self.version = version
+        bytes = Array(text.utf8)
+        indexLines()
+    }
+
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    mutating func indexLines() {
+        var starts = [0]
+        var i = 0
+        let n = bytes.count
+        bytes.withUnsafeBufferPointer { b in
+            while i < n {
+                let c = b[i]
+                if c == 10 { starts.append(i + 1) }
+                else if c == 13 {
+                    if i + 1 < n && b[i + 1] == 10 { i += 1 }
+                    starts.append(i + 1)
+                }
+                i += 1
+            }
+        }
+        lineStarts = starts
+    }
+
+    /// End of line `l`'s content (before its line break).
+    func contentEnd(_ l: Int) -> Int {
+        var e = l + 1 < lineStarts.count ? lineStarts[l + 1] : bytes.count
+        if e > lineStarts[l] && l + 1 < lineStarts.count {
+            if bytes[e - 1] == 10 { e -= 1 }
+            if e > lineStarts[l] && bytes[e - 1] == 13 { e -= 1 }
+        }
+        return e
+    }
+
+    /// Byte offset of `p`; `clamped` is true when `p` was past a line's or the document's end (or
+    /// inside a UTF-16 surrogate pair / a UTF-8 sequence).
+    public func offset(of p: Position, encoding: PositionEncoding) -> (offset: Int, clamped: Bool) {
+        if p.line < 0 || p.character < 0 { return (p.line < 0 ? 0 : lineStarts[min(p.line, lineStarts.count - 1)], true) }
+        if p.line >= lineStarts.count { return (bytes.count, true) }
+        let start = lineStarts[p.line], end = contentEnd(p.line)
+        var i = start, units = 0
+        while i < end && units < p.character {
+            let b = bytes[i]
+            let len = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4
+            let step: Int
+            switch encoding {
+            case .utf8: step = len
+            case .utf16: step = len == 4 ? 2 : 1
+            case .utf32: step = 1
+            }
+            if units + step > p.character { return (i, true) }   // inside a character: clamp to its start
+            units += step; i += min(len, end - i)
+        }
+        return (i, units < p.character)
+    }
+
+    /// The position of byte `offset` (clamped into the document).
+    public func position(of offset: Int, encoding: PositionEncoding) -> Position {
+        let o = max(0, min(offset, bytes.count))
+        var lo = 0, hi = lineStarts.count - 1
+        while lo < hi { let mid = (lo + hi + 1) / 2; if lineStarts[mid] <= o { lo = mid } else { hi = mid - 1 } }
+        let start = lineStarts[lo]
+        return Position(line: lo, character: Self.units(bytes[start..<min(o, max(start, contentEnd(lo)))], encoding))
+    }
+
+    static func units(_ s: ArraySlice<UInt8>, _ e: PositionEncoding) -> Int {
+        switch e {
+        case .utf8: return s.count
+        case .utf32: return s.reduce(0) { $0 + (($1 & 0xC0) != 0x80 ? 1 : 0) }
+        case .utf16: return s.reduce(0) { $0 + (($1 & 0xC0) != 0x80 ? ($1 >= 0xF0 ? 2 : 1) : 0) }
+        }
+    }
+
+    /// Units of `text` in an encoding (for ranges inside inserted text).
+    public static func length(_ text: String, _ e: PositionEncoding) -> Int {
+        switch e { case .utf8: return text.utf8.count; case .utf16: return text.utf16.count; case .utf32: return text.unicodeScalars.count }
+    }
+
+    /// Replaces bytes `range` with `text` and re-indexes the lines.
+    public mutating func replace(_ range: Swift.Range<Int>, with text: String) {
+        bytes.replaceSubrange(range, with: Array(text.utf8))
+        indexLines()
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+
+/// A minimal `--flag value` / `--switch` parser. Unknown flags are errors that name the flag.
+struct Arguments {
+    var positional: [String] = []
+    var values: [String: String] = [:]
+    var switches: Set<String> = []
+
+    struct Failure: Error, CustomStringConvertible { let description: String }
+
+    init(_ args: ArraySlice<String>, valued: Set<String>, switches allowed: Set<String>) throws {
+        var it = args.makeIterator()
+        while let a = it.next() {
+            if a.hasPrefix("--") {
+                let name = String(a.dropFirst(2))
+                if let eq = name.firstIndex(of: "=") {
+                    let k = String(name[..<eq])
+                    guard valued.contains(k) else { throw Failure(description: "unknown option --\(k)") }
+                    values[k] = String(name[name.index(after: eq)...]); continue
+                }
+                if allowed.contains(name) || name == "help" { switches.insert(name); continue }
+                guard valued.contains(name) else { throw Failure(description: "unknown option --\(name)") }
+                guard let v = it.next() else { throw Failure(description: "--\(name) needs a value") }
+                values[name] = v
+            } else if a == "-h" { switches.insert("help") } else { positional.append(a) }
+        }
+    }
+
+    func int(_ k: String) throws -> Int? {
+        guard let v = values[k] else { return nil }
+        guard let i = Int(v) else { throw Failure(description: "--\(k) must be an integer, got '\(v)'") }
+        return i
+    }
+    func float(_ k: String) throws -> Float? {
+        guard let v = values[k] else { return nil }
+        guard let f = Float(v) else { throw Failure(description: "--\(k) must be a number, got '\(v)'") }
+        return f
+    }
+}
+
+enum Output {
+    static func err(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
+    static func out(_ s: String) { FileHandle.standardOutput.write(Data((s + "\n").utf8)) }
+}

@@ -1,0 +1,26 @@
+import Foundation
+
+enum BenchCommand {
+    static let help = """
+    usage: unmask bench forward --shape qwen2.5-0.5b --tokens N --rows R [--block B] [--repeats K] [--threads T]
+           unmask bench matmul [--threads T]
+           unmask bench tokenizer --tokenizer DIR FILE
+           unmask bench lsp CASES.jsonl[.gz] [--limit N]
+
+    Prints figures; the last stdout line is one JSON object. `training/bench_*.py` run the same
+    computation in PyTorch / numpy / Hugging Face tokenizers in the same invocation and print ratios.
+    """
+
+    static func run(_ argv: ArraySlice<String>) -> Int32 {
+        guard let sub = argv.first else { Output.err(help); return 2 }
+        let rest = argv.dropFirst()
+        switch sub {
+        case "forward": return ForwardBench.run(rest)
+        case "matmul": return ForwardBench.matmul(rest)
+        case "tokenizer": return TokenizerBench.run(rest)
+        case "lsp": return LSPBench.run(rest)
+        case "--help", "-h": Output.out(help); return 0
+        default: Output.err("unknown benchmark '\(sub)'\n\n" + help); return 2
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import Completion
+import Denoiser
+
+/// Options every model-using command shares, and engine construction from them.
+enum Common {
+    static let modelOptions: Set<String> = ["model", "steps", "threshold", "algorithm", "temperature", "tokens-per-step", "seed", "threads", "block"]
+    static let modelSwitches: Set<String> = ["no-cache"]
+
+    static let modelHelp = """
+      --model DIR            model folder (default: the embedded model, \(ModelLocator.defaultName))
+      --steps S              forward passes for the Dream/LLaDA schedules (default 16)
+      --threshold T          Fast-dLLM confidence threshold (default 0.9)
+      --algorithm A          threshold | maskgit_plus | topk_margin | entropy | origin | low_confidence | random
+      --tokens-per-step K    commit exactly K tokens per forward (1 = autoregressive-equivalent baseline)
+      --temperature X        sampling temperature (default 0: greedy, deterministic)
+      --seed N               RNG seed for sampling
+      --no-cache             recompute the whole canvas at every step
+      --threads N            worker threads (default: all cores)
+    """
+
+    static func settings(_ a: Arguments) throws -> EngineSettings {
+        var s = EngineSettings()
+        s.model = a.values["model"]
+        if let v = try a.int("steps") { guard v > 0 else { throw Arguments.Failure(description: "--steps must be at least 1, got \(v)") }; s.steps = v }
+        if let v = try a.float("threshold") { guard v > 0 && v <= 1 else { throw Arguments.Failure(description: "--threshold must be in (0, 1], got \(v)") }; s.threshold = v }
+        if let v = a.values["algorithm"] {
+            guard let alg = Algorithm(name: v) else { throw Arguments.Failure(description: "--algorithm '\(v)' is not one of \(Algorithm.allCases.map(\.rawValue).joined(separator: ", "))") }
+            s.algorithm = alg
+        }
+        if let v = try a.float("temperature") { s.temperature = v }
+        if let v = try a.int("seed") { s.seed = UInt64(max(0, v)) }
+        if a.switches.contains("no-cache") { s.useCache = false }
+        return s
+    }
+
+    static func bundle(_ s: EngineSettings, threads: Int?) throws -> ModelBundle {
+        guard let dir = s.model ?? ModelLocator.defaultModel() else {
+            throw Arguments.Failure(description: "no model: the embedded model \(ModelLocator.defaultName) was not found next to the binary or in ./models. Hint: pass --model DIR or set UNMASK_MODEL.")
+        }
+        return try ModelBundle(directory: dir, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+    }
+
+    /// An engine whose denoiser honours `--tokens-per-step`.
+    static func engine(_ a: Arguments) throws -> DiffusionEngine {
+        let s = try settings(a)
+        let e = DiffusionEngine(bundle: try bundle(s, threads: try a.int("threads")), settings: s)
+        if let k = try a.int("tokens-per-step") {
+            guard k > 0 else { throw Arguments.Failure(description: "--tokens-per-step must be at least 1, got \(k)") }
+            e.tokensPerStep = k
+        }
+        if let b = try a.int("block") { e.blockLength = b }
+        return e
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+import Completion
+
+enum EvalCommand {
+    static let help = """
+    usage: unmask eval CASES.jsonl[.gz] [--execute] [--out PRED.jsonl] [--limit N] [--tokens N] [--lines L]
+
+    Each line: {"task_id", "prompt" (code before), "suffix", "canonical_solution" (the middle), optional
+    "language", "kind", "test", "entry_point"}. The middle is predicted with a hole of --tokens slots
+    (default 32) at the end of the prompt, keeping at most --lines lines (default: the reference's count).
+    Exact match compares after stripping trailing whitespace on each line; edit similarity is
+    1 − Levenshtein / max length. --execute runs HumanEval's check(entry_point) in a python3 subprocess
+    with a 10 s timeout (the test code runs only there). A progress bar goes to stderr; the last stdout
+    line is one JSON summary.
+    \(Common.modelHelp)
+    """
+
+    static func run(_ argv: ArraySlice<String>) -> Int32 {
+        do {
+            let a = try Arguments(argv, valued: Common.modelOptions.union(["out", "limit", "tokens", "lines"]), switches: Common.modelSwitches.union(["execute"]))
+            if a.switches.contains("help") { Output.out(help); return 0 }
+            guard let path = a.positional.first else { throw Arguments.Failure(description: "missing CASES.jsonl") }
+            let lines = try readLines(path)
+            let engine = try Common.engine(a)
+            let limit = try a.int("limit") ?? Int.max
+            let tokens = try a.int("tokens") ?? 32
+            guard tokens > 0 else { throw Arguments.Failure(description: "--tokens must be positive") }
+            let outHandle: FileHandle? = try a.values["out"].map { p in
+                guard FileManager.default.createFile(atPath: p, contents: nil), let h = FileHandle(forWritingAtPath: p) else { throw Arguments.Failure(description: "cannot write \(p)") }
+                return h
+            }
+            var n = 0, exact = 0, passed = 0, executed = 0, broken = 0, forwards = 0, slots = 0
+            var sim = 0.0
+            var lat: [Double] = []
+            let total = min(lines.count, limit)
+            for (i, line) in lines.prefix(limit).enumerated() {
+                guard let obj = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any],
+                      let prompt = obj["prompt"] as? String, let suffix = obj["suffix"] as? String, let truth = obj["canonical_solution"] as? String else {
+                    broken += 1
+                    Output.err("\nunmask eval: line \(i + 1) is not a case (needs prompt, suffix, canonical_solution); skipped")
+                    continue
+                }
+                var req = CompletionRequest(kind: .infill, uri: "eval://\(obj["task_id"] ?? i)", version: 0, languageID: obj["language"] as? String ?? "python",
+                                            text: prompt + suffix, cursor: prompt.utf8.count, selection: prompt.utf8.count..<prompt.utf8.count)
+                req.holeTokens = tokens
+                let truthLines = truth.split(separator: "\n", omittingEmptySubsequences: true).count
+                req.maxLines = try a.int("lines") ?? max(1, truthLines)
+                let r = try engine.complete(req, cancel: CancellationToken()) { _ in }
+                var pred = r.edits.first?.newText ?? ""
+                if !pred.isEmpty && !pred.hasSuffix("\n") && truth.hasSuffix("\n") { pred += "\n" }
+                n += 1; forwards += r.forwards; slots += tokens; lat.append(r.milliseconds)
+                let em = normalise(pred) == normalise(truth)
+                if em { exact += 1 }
+                let s = similarity(pred, truth); sim += s
+                var pass: Bool?
+                if a.switches.contains("execute"), let test = obj["test"] as? String, let entry = obj["entry_point"] as? String {
+                    pass = execute(prompt + pred + suffix + "\n" + test + "\ncheck(\(entry))\n")
+                    executed += 1; if pass! { passed += 1 }
+                }
+                if let h = outHandle {
+                    var o: [String: Any] = ["task_id": obj["task_id"] ?? i, "prediction": pred, "exact_match": em, "edit_similarity": s, "forwards": r.forwards, "ms": r.milliseconds]
+                    if let pass { o["passed"] = pass }
+                    h.write((try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys])) + Data("\n".utf8))
+                }
+                progress(i + 1, total, exact: exact, n: n)
+            }
+            Output.err("")
+            lat.sort()
+            func pct(_ p: Double) -> Double { lat.isEmpty ? 0 : lat[min(lat.count - 1, Int(Double(lat.count - 1) * p))] }
+            let summary: [String: Any] = [
+                "cases": n, "broken_lines": broken, "exact_match": n > 0 ? Double(exact) / Double(n) : 0,
+                "edit_similarity": n > 0 ? sim / Double(n) : 0,
+                "pass_at_1": executed > 0 ? Double(passed) / Double(executed) as Any : NSNull(),
+                "forwards_per_case": n > 0 ? Double(forwards) / Double(n) : 0,
+                "tokens_per_forward": forwards > 0 ? Double(slots) / Double(forwards) : 0,
+                "latency_p50_ms": pct(0.5), "latency_p95_ms": pct(0.95),
+            ]
+            Output.out(String(decoding: try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys]), as: UTF8.self))
+            return 0
+        } catch {
+            Output.err("unmask eval: \(error)")
+            return 1
+        }
+    }
+
+    static func readLines(_ path: String) throws -> [String] {
+        let data: Data
+        if path.hasSuffix(".gz") {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = ["gzip", "-dc", path]
+            let pipe = Pipe(); p.standardOutput = pipe
+            try p.run()
+            data = pipe.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            guard p.terminationStatus == 0 else { throw Arguments.Failure(description: "cannot decompress \(path)") }
+        } else {
+            guard let d = FileManager.default.contents(atPath: path) else { throw Arguments.Failure(description: "cannot read \(path)") }
+            data = d
+        }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+    }
+
+    static func normalise(_ s: String) -> String {
+        s.split(separator: "\n", omittingEmptySubsequences: false).map { l in
+            var l = Substring(l); while l.last?.isWhitespace == true { l = l.dropLast() }; return String(l)
+        }.joined(separator: "\n").trimmingCharacters(in: .newlines)
+    }
+
+    static func similarity(_ a: String, _ b: String) -> Double {
+        let x = Array(a.unicodeScalars), y = Array(b.unicodeScalars)
+        let m = max(x.count, y.count)
+        if m == 0 { return 1 }
+        var prev = Array(0...y.count), cur = [Int](repeating: 0, count: y.count + 1)
+        for i in 1...max(1, x.count) where !x.isEmpty {
+            cur[0] = i
+            for j in 1...max(1, y.count) where !y.isEmpty {
+                cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
+            }
+            swap(&prev, &cur)
+        }
+        let dist = x.isEmpty ? y.count : (y.isEmpty ? x.count : prev[y.count])
+        return 1 - Double(dist) / Double(m)
+    }
+
+    /// Runs the program in a python3 subprocess with a timeout; true when it exits 0.
+    static func execute(_ program: String) -> Bool {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("unmask-exec-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("case.py")
+        guard (try? program.write(to: file, atomically: true, encoding: .utf8)) != nil else { return false }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["timeout", "10", "python3", file.path]
+        p.currentDirectoryURL = dir
+        p.standardOutput = FileHandle.nullDevice; p.standardError = FileHandle.nullDevice
+        do { try p.run() } catch { return false }
+        p.waitUntilExit()
+        return p.terminationStatus == 0
+    }
+
+    static func progress(_ i: Int, _ total: Int, exact: Int, n: Int) {
+        let width = 30, filled = total > 0 ? width * i / total : width
+        let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+        FileHandle.standardError.write(Data("\r[\(bar)] \(i)/\(total)  exact \(n > 0 ? 100 * exact / n : 0)%".utf8))
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import LSP
+import Server
+import Completion
+#if canImport(Glibc)
+import Glibc
+#endif
+
+enum LSPCommand {
+    static let help = """
+    usage: unmask lsp [--model DIR] [--log-file FILE] [--trace-rpc FILE] [--threads N]
+
+    Speaks the Language Server Protocol on stdin/stdout. stdout carries framed JSON only: it is
+    duplicated for the protocol at start-up and fd 1 is pointed at stderr, so nothing else can reach it.
+      --model DIR        model folder (default: the embedded model; also settable by the client as unmask.model)
+      --log-file FILE    append logs to FILE as well as stderr
+      --trace-rpc FILE   mirror the raw protocol traffic (both directions) to FILE for bug reports
+      --threads N        inference threads (default: all cores)
+      --verbose          log ignored notifications too
+    """
+
+    static func run(_ argv: ArraySlice<String>) -> Int32 {
+        let a: Arguments
+        do { a = try Arguments(argv, valued: ["model", "log-file", "trace-rpc", "threads"], switches: ["verbose"]) }
+        catch { Output.err("unmask lsp: \(error)\n\n\(help)"); return 2 }
+        if a.switches.contains("help") { Output.out(help); return 0 }
+        // Protect the protocol stream: keep the real stdout for framed JSON, send fd 1 to stderr.
+        let proto = dup(1)
+        dup2(2, 1)
+        let trace: FileHandle? = a.values["trace-rpc"].flatMap { p in
+            FileManager.default.createFile(atPath: p, contents: nil); return FileHandle(forWritingAtPath: p)
+        }
+        let logFile: FileHandle? = a.values["log-file"].flatMap { p in
+            if !FileManager.default.fileExists(atPath: p) { FileManager.default.createFile(atPath: p, contents: nil) }
+            let h = FileHandle(forWritingAtPath: p); h?.seekToEndOfFile(); return h
+        }
+        let logLine: @Sendable (String) -> Void = { m in
+            let line = Data("unmask: \(m)\n".utf8)
+            FileHandle.standardError.write(line)
+            logFile?.write(line)
+        }
+        let threads = (try? a.int("threads")) ?? nil
+        var settings = EngineSettings()
+        settings.model = a.values["model"]
+        let server = LanguageServer(settings: settings) { s in
+            var s = s
+            if s.model == nil { s.model = ModelLocator.defaultModel() }
+            guard let dir = s.model else { throw CompletionError.noModel(reason: "the embedded model \(ModelLocator.defaultName) was not found; set unmask.model") }
+            let bundle = try ModelBundle(directory: dir, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+            return DiffusionEngine(bundle: bundle, settings: s)
+        }
+        server.log = logLine
+        server.debugLogging = a.switches.contains("verbose")
+        server.onExit = { code in trace?.synchronizeFile(); logFile?.synchronizeFile(); exit(code) }
+        let connection = Connection(input: 0, output: proto, trace: trace)
+        connection.log = logLine
+        connection.start(handler: server)
+        while true { sleep(3600) }
+    }
+}

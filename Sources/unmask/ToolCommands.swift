@@ -1,0 +1,66 @@
+import Foundation
+import Tokenizer
+import DiffusionModel
+import SafeTensors
+
+enum ToolCommands {
+    static func tokenize(_ argv: ArraySlice<String>) -> Int32 {
+        let help = """
+        usage: unmask tokenize --tokenizer DIR FILE [--decode]
+
+        Prints the ids of FILE's text as one JSON array (special-token strings in FILE are plain text, as
+        the server treats document text). With --decode, FILE holds a JSON array of ids and the text is printed.
+        """
+        do {
+            let a = try Arguments(argv, valued: ["tokenizer"], switches: ["decode"])
+            if a.switches.contains("help") { Output.out(help); return 0 }
+            guard let dir = a.values["tokenizer"], let file = a.positional.first else { throw Arguments.Failure(description: "need --tokenizer DIR and FILE\n\n" + help) }
+            let tok = try Tokenizer.load(directory: dir)
+            for w in tok.warnings { Output.err("unmask: warning: \(w)") }
+            guard let data = FileManager.default.contents(atPath: file) else { throw Arguments.Failure(description: "cannot read \(file)") }
+            if a.switches.contains("decode") {
+                guard let ids = try? JSONDecoder().decode([Int32].self, from: data) else { throw Arguments.Failure(description: "\(file) is not a JSON array of integers") }
+                let unknown = tok.unknownIDs(ids)
+                if !unknown.isEmpty { Output.err("unmask: warning: \(unknown.count) ids are not in the tokenizer and decode to nothing: \(unknown.prefix(10))") }
+                FileHandle.standardOutput.write(Data(tok.decodeBytes(ids)))
+            } else {
+                let text = String(decoding: data, as: UTF8.self)   // invalid UTF-8 bytes become U+FFFD, as in the server
+                Output.out("[" + tok.encode(text, special: .none).map(String.init).joined(separator: ",") + "]")
+            }
+            return 0
+        } catch { Output.err("unmask tokenize: \(error)"); return 1 }
+    }
+
+    static func forward(_ argv: ArraySlice<String>) -> Int32 {
+        let help = """
+        usage: unmask forward --model DIR --ids 1,2,3 [--rows 0,2]
+
+        One full forward (no causal mask) over the ids; prints {"logits": [[...], ...]} with the raw logits
+        of the requested rows (all by default). Row i is the output at position i, before any logit shift.
+        """
+        do {
+            let a = try Arguments(argv, valued: ["model", "ids", "rows", "threads"], switches: [])
+            if a.switches.contains("help") { Output.out(help); return 0 }
+            guard let dir = a.values["model"], let idsText = a.values["ids"] else { throw Arguments.Failure(description: "need --model DIR and --ids\n\n" + help) }
+            let ids = try idsText.split(separator: ",").map { s -> Int32 in
+                guard let v = Int32(s.trimmingCharacters(in: .whitespaces)) else { throw Arguments.Failure(description: "--ids: '\(s)' is not an integer") }
+                return v
+            }
+            guard !ids.isEmpty else { throw Arguments.Failure(description: "--ids is empty") }
+            let rows = try a.values["rows"].map { try $0.split(separator: ",").map { s -> Int in
+                guard let r = Int(s), r >= 0, r < ids.count else { throw Arguments.Failure(description: "--rows: '\(s)' is not a position in 0..<\(ids.count)") }
+                return r
+            } } ?? Array(0..<ids.count)
+            let cfg = try ModelConfig.load(path: (dir as NSString).appendingPathComponent("config.json"))
+            let model = try DiffusionTransformer(config: cfg, weights: try Checkpoint(directory: dir), pool: .init(threads: try a.int("threads") ?? ProcessInfo.processInfo.activeProcessorCount))
+            let l = try model.forward(tokens: ids, rows: rows)
+            var out = "{\"logits\": ["
+            for r in 0..<rows.count {
+                if r > 0 { out += ", " }
+                out += "[" + l.row(r).map { "\($0)" }.joined(separator: ", ") + "]"
+            }
+            Output.out(out + "]}")
+            return 0
+        } catch { Output.err("unmask forward: \(error)"); return 1 }
+    }
+}
