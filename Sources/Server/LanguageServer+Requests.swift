@@ -35,10 +35,8 @@ extension LanguageServer {
             throw ResponseError.invalidParams("field 'context.triggerKind' must be 1 (Invoked) or 2 (Automatic), got \(kind)")
         }
         let doc = try document(p.textDocument.uri)
-        guard settings.enableInline, host.current.engine != nil else {
-            if host.current.engine == nil { logMessage(c, 3, "no completion for \(p.textDocument.uri): \(host.current.problem ?? "no model is loaded")") }
-            reply(c, id, .success(fallback ? ["isIncomplete": false, "items": []] : ["items": []])); return
-        }
+        // Requests queue behind a model load on the worker; only a disabled feature answers at once.
+        guard settings.enableInline else { reply(c, id, .success(fallback ? ["isIncomplete": false, "items": []] : ["items": []])); return }
         let (offset, clamped) = doc.offset(of: p.position, encoding: encoding)
         if clamped { logMessage(c, 3, "position \(p.position.line):\(p.position.character) is past the end of its line or of \(doc.uri); clamped") }
         // A newer request for the same document supersedes the older one, which answers at once.
@@ -76,7 +74,9 @@ extension LanguageServer {
         host.worker.async { [self] in
             if job.token.isCancelled { state.async { self.reply(c, job.id, .failure(.requestCancelled)) }; return }
             guard let engine = host.current.engine else {
-                state.async { self.reply(c, job.id, .success(render(CompletionResult(edits: [])))) }; return
+                let why = host.current.problem ?? "no model is loaded"
+                state.async { self.logMessage(c, 3, "no completion for \(job.document.uri): \(why)"); self.reply(c, job.id, .success(render(CompletionResult(edits: [])))) }
+                return
             }
             state.async { self.setStatus(c, .busy, "denoising") }
             var lastFrame = ContinuousClock.now - .seconds(1)
@@ -155,15 +155,9 @@ extension LanguageServer {
                                    "latencyP50Ms": stats.percentile(0.5).map { .double($0) } ?? .null,
                                    "latencyP95Ms": stats.percentile(0.95).map { .double($0) } ?? .null]))
         case "unmask.doctor":
-            var o: [String: JSONValue] = ["state": .string(engineState.rawValue), "positionEncoding": .string(encoding.rawValue),
-                                          "openDocuments": .int(documents.documents.count), "version": .string(Self.version),
-                                          "settings": ["steps": .int(settings.steps), "threshold": .double(Double(settings.threshold)),
-                                                       "algorithm": .string(settings.algorithm.rawValue), "deadlineMs": .int(settings.deadlineMs),
-                                                       "maxTokens": .int(settings.maxTokens), "contextTokens": .int(settings.contextTokens)]]
-            let cur = host.current
-            if let e = cur.engine { o["engine"] = .object(e.summary.mapValues { .string($0) }) }
-            if let pr = cur.problem { o["problem"] = .string(pr) }
-            reply(c, id, .success(.object(o)))
+            // Answered from the worker, so it reflects a model load that was under way.
+            _ = register(id)
+            host.worker.async { [self] in state.async { [self] in reply(c, id, .success(doctor())) } }
         case "unmask.reload":
             loadEngine(c, force: true)
             reply(c, id, .success(.null))
@@ -199,5 +193,17 @@ extension LanguageServer {
         default:
             throw ResponseError.invalidParams("unknown command '\(p.command)' (known: \(Self.commands.joined(separator: ", ")))")
         }
+    }
+
+    func doctor() -> JSONValue {
+        var o: [String: JSONValue] = ["state": .string(engineState.rawValue), "positionEncoding": .string(encoding.rawValue),
+                                      "openDocuments": .int(documents.documents.count), "version": .string(Self.version),
+                                      "settings": ["steps": .int(settings.steps), "threshold": .double(Double(settings.threshold)),
+                                                   "algorithm": .string(settings.algorithm.rawValue), "deadlineMs": .int(settings.deadlineMs),
+                                                   "maxTokens": .int(settings.maxTokens), "contextTokens": .int(settings.contextTokens)]]
+        let cur = host.current
+        if let e = cur.engine { o["engine"] = .object(e.summary.mapValues { .string($0) }) }
+        if let pr = cur.problem { o["problem"] = .string(pr) }
+        return .object(o)
     }
 }

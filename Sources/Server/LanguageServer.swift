@@ -136,7 +136,9 @@ public final class LanguageServer: MessageHandler, @unchecked Sendable {
         case "initialize": initialize(id, params, c)
         case "shutdown":
             lifecycle = .shutDown
-            answerLock.lock(); tokens.values.forEach { $0.cancel() }; answerLock.unlock()
+            // Every request still in flight gets its one answer now, before the shutdown reply.
+            answerLock.lock(); let inFlight = tokens; answerLock.unlock()
+            for (rid, t) in inFlight.sorted(by: { $0.key.description < $1.key.description }) { t.cancel(); reply(c, rid, .failure(.requestCancelled)) }
             reply(c, id, .success(.null))
         case "textDocument/inlineCompletion": try inlineCompletion(id, params, c, fallback: false)
         case "textDocument/completion": try inlineCompletion(id, params, c, fallback: true)
