@@ -20,6 +20,8 @@ public struct EngineSettings: Sendable, Equatable {
     public var enableActions = true
     public var enableFrames = true
     public var seed: UInt64 = 0
+    /// Logit penalty on pad/end tokens early in decoding (Dream-Coder's pad penalty).
+    public var endPenalty: Float = 0
     /// Limits that refuse rather than slow down.
     public var maxDocumentBytes = 64 << 20
     public var maxOpenDocuments = 500
@@ -27,7 +29,7 @@ public struct EngineSettings: Sendable, Equatable {
     public init() {}
 
     public static let knownKeys: Set<String> = ["model", "steps", "threshold", "algorithm", "temperature", "maxTokens", "deadlineMs",
-                                                "contextTokens", "debounceMs", "useCache", "enable", "seed", "maxDocumentBytes", "maxOpenDocuments"]
+                                                "contextTokens", "debounceMs", "useCache", "enable", "seed", "endPenalty", "maxDocumentBytes", "maxOpenDocuments"]
 
     /// Applies one setting; returns a message when the key is unknown or the value ill-typed (nothing is changed then).
     public mutating func apply(_ key: String, _ value: Any) -> String? {
@@ -52,6 +54,7 @@ public struct EngineSettings: Sendable, Equatable {
             guard let s = value as? String, let a = Algorithm(name: s) else { return bad("one of \(Algorithm.allCases.map(\.rawValue).joined(separator: ", "))") }
             algorithm = a
         case "temperature": guard let v = float(0, 5) else { return bad("a number 0...5") }; temperature = v
+        case "endPenalty": guard let v = float(0, 50) else { return bad("a number 0...50") }; endPenalty = v
         case "maxTokens": guard let v = int(1, 512) else { return bad("an integer 1...512") }; maxTokens = v
         case "deadlineMs": guard let v = int(10, 600_000) else { return bad("an integer 10...600000") }; deadlineMs = v
         case "contextTokens": guard let v = int(16, 32768) else { return bad("an integer 16...32768") }; contextTokens = v
@@ -80,7 +83,7 @@ public struct EngineSettings: Sendable, Equatable {
     public func denoiseOptions(deadline: ContinuousClock.Instant?) -> DenoiseOptions {
         var o = DenoiseOptions()
         o.algorithm = algorithm; o.steps = steps; o.threshold = threshold; o.temperature = temperature
-        o.useCache = useCache; o.seed = seed; o.deadline = deadline
+        o.useCache = useCache; o.seed = seed; o.deadline = deadline; o.endPenalty = endPenalty
         return o
     }
 }

@@ -54,6 +54,9 @@ public struct DenoiseOptions: Sendable {
     /// Ids never produced (mask, expand when over budget, specials); ids ≥ `vocabularyLimit` are never produced.
     public var forbidden: Set<Int32> = []
     public var vocabularyLimit: Int?
+    /// Dream-Coder's pad penalty: subtracted from the end tokens' logits (pad/eos), scaled by the
+    /// fraction of the hole still masked, so a hole ends early only when the model is sure.
+    public var endPenalty: Float = 0
     /// DreamOn-style expansion budget (extra slots the model may add with `<|expand|>`).
     public var maxExpansions = 32
 

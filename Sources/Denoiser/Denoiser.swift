@@ -45,6 +45,7 @@ public struct Denoiser {
         let fixed = Set(canvas.middleRange.filter { canvas.tokens[$0] != maskID })
         var rng = RandomSource(seed: options.seed)
         var sampler = Sampler(options: options)
+        sampler.endIDs = endIDs
         let cfg = model.config
         let shift = cfg.shiftedLogits
         let cache = options.useCache ? model.makeCache(capacity: canvas.tokens.count + options.maxExpansions) : nil
@@ -90,6 +91,8 @@ public struct Denoiser {
                 } catch { throw DenoiserError.model("\(error)") }
                 result.forwards += 1
                 needRefresh = false
+                let stillMasked = Float(canvas.remainingMasks) / Float(max(1, canvas.middleCount))
+                sampler.currentEndPenalty = options.endPenalty * stillMasked
                 var props: [(pos: Int, p: Proposal)] = []
                 for (r, pos) in masked.enumerated() {
                     let p = sampler.propose(logits.row(r), rng: &rng)

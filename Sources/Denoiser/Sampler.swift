@@ -13,6 +13,10 @@ public struct Proposal: Sendable {
 struct Sampler {
     var options: DenoiseOptions
 
+    /// Ids that end a hole and the penalty they get at this step (set by the denoiser).
+    var endIDs: Set<Int32> = []
+    var currentEndPenalty: Float = 0
+
     func propose(_ row: ArraySlice<Float>, rng: inout RandomSource) -> Proposal {
         let V = options.vocabularyLimit.map { min($0, row.count) } ?? row.count
         var l = [Float](repeating: -.infinity, count: V)
@@ -20,6 +24,7 @@ struct Sampler {
         let invT: Float = options.temperature > 0 ? 1 / options.temperature : 1
         for i in 0..<V { l[i] = row[base + i] * invT }
         for f in options.forbidden where Int(f) < V && f >= 0 { l[Int(f)] = -.infinity }
+        if currentEndPenalty > 0 { for e in endIDs where Int(e) < V && e >= 0 { l[Int(e)] -= currentEndPenalty * invT } }
         // Softmax.
         var mx = -Float.infinity
         for v in l where v > mx { mx = v }

@@ -4,7 +4,7 @@ import Denoiser
 
 /// Options every model-using command shares, and engine construction from them.
 enum Common {
-    static let modelOptions: Set<String> = ["model", "steps", "threshold", "algorithm", "temperature", "tokens-per-step", "seed", "threads", "block"]
+    static let modelOptions: Set<String> = ["model", "steps", "threshold", "algorithm", "temperature", "tokens-per-step", "seed", "threads", "block", "end-penalty"]
     static let modelSwitches: Set<String> = ["no-cache"]
 
     static let modelHelp = """
@@ -15,6 +15,7 @@ enum Common {
       --tokens-per-step K    commit exactly K tokens per forward (1 = autoregressive-equivalent baseline)
       --temperature X        sampling temperature (default 0: greedy, deterministic)
       --seed N               RNG seed for sampling
+      --end-penalty P        logit penalty on padding/end tokens, annealed as the hole fills (default 0)
       --no-cache             recompute the whole canvas at every step
       --threads N            worker threads (default: all cores)
     """
@@ -30,6 +31,7 @@ enum Common {
         }
         if let v = try a.float("temperature") { s.temperature = v }
         if let v = try a.int("seed") { s.seed = UInt64(max(0, v)) }
+        if let v = try a.float("end-penalty") { s.endPenalty = v }
         if a.switches.contains("no-cache") { s.useCache = false }
         return s
     }
