@@ -88,6 +88,16 @@ public final class DiffusionTransformer: @unchecked Sendable {
         rope = RoPETable(headDim: Dh, theta: c.ropeTheta, positions: min(c.maxPositions, 16384))
     }
 
+    /// Small problems take the direct kernel; large ones the GEMM formulation (same result within 1e-5).
+    func attend(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
+                t: Int, s: Int, heads: Int, kvHeads: Int, headDim: Int, keyMask: UnsafePointer<Bool>?, pool: ThreadPool) {
+        if t * (heads / kvHeads) >= 24 && s >= 32 {
+            Ops.attentionGEMM(q: q, k: k, v: v, out: out, t: t, s: s, heads: heads, kvHeads: kvHeads, headDim: headDim, keyMask: keyMask, pool: pool)
+        } else {
+            Ops.attention(q: q, k: k, v: v, out: out, t: t, s: s, heads: heads, kvHeads: kvHeads, headDim: headDim, keyMask: keyMask, pool: pool)
+        }
+    }
+
     deinit {
         for l in layers { l.qkv.deallocate(); l.o.deallocate(); l.gateUp.deallocate(); l.down.deallocate() }
         lmHead.deallocate()
@@ -182,10 +192,10 @@ public final class DiffusionTransformer: @unchecked Sendable {
             q.withUnsafeBufferPointer { qp in att.withUnsafeMutableBufferPointer { ap in
                 if let mask {
                     mask.withUnsafeBufferPointer { mp in
-                        Ops.attention(q: qp.baseAddress!, k: kAll, v: vAll, out: ap.baseAddress!, t: T, s: S, heads: H, kvHeads: Hk, headDim: Dh, keyMask: mp.baseAddress!, pool: pool)
+                        attend(q: qp.baseAddress!, k: kAll, v: vAll, out: ap.baseAddress!, t: T, s: S, heads: H, kvHeads: Hk, headDim: Dh, keyMask: mp.baseAddress!, pool: pool)
                     }
                 } else {
-                    Ops.attention(q: qp.baseAddress!, k: kAll, v: vAll, out: ap.baseAddress!, t: T, s: S, heads: H, kvHeads: Hk, headDim: Dh, keyMask: nil, pool: pool)
+                    attend(q: qp.baseAddress!, k: kAll, v: vAll, out: ap.baseAddress!, t: T, s: S, heads: H, kvHeads: Hk, headDim: Dh, keyMask: nil, pool: pool)
                 }
             } }
             att.withUnsafeBufferPointer { ap in x.withUnsafeMutableBufferPointer { xp in
@@ -198,10 +208,13 @@ public final class DiffusionTransformer: @unchecked Sendable {
                 Matmul.gemm(hp.baseAddress!, m: T, l.gateUp, gp.baseAddress!, pool: pool)
             } }
             gu.withUnsafeMutableBufferPointer { gp in act.withUnsafeMutableBufferPointer { ap in
-                for i in 0..<T {
-                    let g = gp.baseAddress! + i * 2 * I
-                    Ops.siluMul(g, g + I, I)
-                    (ap.baseAddress! + i * I).update(from: g, count: I)
+                let gBase = gp.baseAddress!, aBase = ap.baseAddress!
+                pool.forEachRange(T, minimumPerLane: 4) { rows in
+                    for i in rows {
+                        let g = gBase + i * 2 * I
+                        Ops.siluMul(g, g + I, I)
+                        (aBase + i * I).update(from: g, count: I)
+                    }
                 }
             } }
             act.withUnsafeBufferPointer { ap in x.withUnsafeMutableBufferPointer { xp in

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Kernels
 
@@ -89,6 +90,17 @@ func maxRelativeError(_ a: [Float], _ b: [Float]) -> Float {
         #expect(maxRelativeError(g, ref) < 1e-5)
     }
 
+    @Test func exp8MatchesExp() {
+        var worst: Float = 0
+        for i in stride(from: -8700, through: 8800, by: 7) {
+            let x = Float(i) / 100
+            let v = Ops.exp8(SIMD8(repeating: x))[0], ref = Float(Foundation.exp(Double(x)))
+            worst = max(worst, abs(v - ref) / ref)
+        }
+        #expect(worst < 2e-6, "worst relative error \(worst)")
+        #expect(Ops.exp8(SIMD8(repeating: -200))[0] < 1e-37 && Ops.exp8(SIMD8(repeating: 200))[0] > 1e38)
+    }
+
     @Test(arguments: [0, 1, 17, 500])
     func ropeMatchesReference(position: Int) {
         var rng = TestRNG(UInt64(position + 5))
@@ -110,6 +122,23 @@ func maxRelativeError(_ a: [Float], _ b: [Float]) -> Float {
             mask.withUnsafeBufferPointer { mp in out.withUnsafeMutableBufferPointer { op in
                 Ops.attention(q: qp.baseAddress!, k: kp.baseAddress!, v: vp.baseAddress!, out: op.baseAddress!,
                               t: t, s: s, heads: heads, kvHeads: kvHeads, headDim: d, keyMask: mp.baseAddress!, pool: ThreadPool(threads: 2))
+            } }
+        } } }
+        let ref = Reference.attention(q: q, k: k, v: v, t: t, s: s, heads: heads, kvHeads: kvHeads, headDim: d, keyMask: mask)
+        #expect(maxRelativeError(out, ref) < 1e-5)
+    }
+
+    @Test(arguments: [(5, 9, 4, 2, 16), (33, 70, 14, 2, 64), (7, 40, 8, 8, 32)])
+    func attentionGEMMMatchesReference(shape: (Int, Int, Int, Int, Int)) {
+        let (t, s, heads, kvHeads, d) = shape
+        var rng = TestRNG(UInt64(t * s))
+        let q = rng.array(t * heads * d), k = rng.array(s * kvHeads * d), v = rng.array(s * kvHeads * d)
+        let mask = (0..<s).map { $0 % 4 != 2 }
+        var out = [Float](repeating: 0, count: t * heads * d)
+        q.withUnsafeBufferPointer { qp in k.withUnsafeBufferPointer { kp in v.withUnsafeBufferPointer { vp in
+            mask.withUnsafeBufferPointer { mp in out.withUnsafeMutableBufferPointer { op in
+                Ops.attentionGEMM(q: qp.baseAddress!, k: kp.baseAddress!, v: vp.baseAddress!, out: op.baseAddress!,
+                                  t: t, s: s, heads: heads, kvHeads: kvHeads, headDim: d, keyMask: mp.baseAddress!, pool: ThreadPool(threads: 2))
             } }
         } } }
         let ref = Reference.attention(q: q, k: k, v: v, t: t, s: s, heads: heads, kvHeads: kvHeads, headDim: d, keyMask: mask)

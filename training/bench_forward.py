@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Forward-pass peer: the same computation as `unmask bench forward` in PyTorch (`transformers` Qwen2,
+random weights in the Qwen2.5-0.5B shape, all-zeros 4-D attention mask, float32, same thread count),
+run in the same invocation, with and without the MKL vendor-check shim (a one-function LD_PRELOAD
+whose mkl_serv_intel_cpu_true returns 1; MKL otherwise runs its slow generic path on AMD CPUs).
+Prints both sides and the ratios (PyTorch time / Unmask time; > 1 means Unmask is faster).
+
+Usage: python3 training/bench_forward.py [.build/release/unmask] [--tokens 512 --rows 32 --block 32 --threads 2]
+"""
+import json, os, subprocess, sys, tempfile
+
+TORCH_SIDE = r'''
+import json, sys, time, torch
+from transformers import Qwen2Config, Qwen2ForCausalLM
+T, R, B, threads = map(int, sys.argv[1:5])
+torch.set_num_threads(threads)
+torch.manual_seed(0)
+cfg = Qwen2Config(vocab_size=151936, hidden_size=896, num_hidden_layers=24, num_attention_heads=14, num_key_value_heads=2,
+                  intermediate_size=4864, rope_theta=1e6, tie_word_embeddings=True, max_position_embeddings=32768, attn_implementation="sdpa")
+m = Qwen2ForCausalLM(cfg).eval()
+ids = torch.tensor([[(i * 7919) % 151936 for i in range(T)]])
+mask = torch.zeros(1, 1, T, T)
+def full():
+    with torch.no_grad():
+        out = m.model(input_ids=ids, attention_mask=mask, use_cache=True)
+        logits = m.lm_head(out.last_hidden_state[:, -R:])     # logits for R rows only, as Unmask does
+    return out.past_key_values
+def med(xs): xs = sorted(xs); return xs[len(xs) // 2]
+full()
+fts = []
+for _ in range(3):
+    t = time.perf_counter(); pkv = full(); fts.append((time.perf_counter() - t) * 1000)
+blk = torch.tensor([[(i * 7919) % 151936 for i in range(B)]])
+cts = []
+for _ in range(5):
+    pkv2 = pkv
+    bm = torch.zeros(1, 1, B, T + B)
+    t = time.perf_counter()
+    with torch.no_grad():
+        o = m.model(input_ids=blk, attention_mask=bm, past_key_values=pkv2, use_cache=True, position_ids=torch.arange(T, T + B)[None])
+        m.lm_head(o.last_hidden_state)
+    cts.append((time.perf_counter() - t) * 1000)
+    pkv.crop(-B)          # drop the block again: every repeat attends to exactly T cached positions
+print(json.dumps({"forward_ms": med(fts), "cached_block_ms": med(cts)}))
+'''
+
+def shim():
+    d = tempfile.mkdtemp()
+    c, so = os.path.join(d, "fakeintel.c"), os.path.join(d, "libfakeintel.so")
+    open(c, "w").write("int mkl_serv_intel_cpu_true(void) { return 1; }\n")
+    subprocess.run(["gcc", "-shared", "-fPIC", "-O2", c, "-o", so], check=True)
+    return so
+
+def main():
+    args = sys.argv[1:]
+    exe = args.pop(0) if args and not args[0].startswith("--") else ".build/release/unmask"
+    opt = {"tokens": 512, "rows": 32, "block": 32, "threads": os.cpu_count()}
+    for i in range(0, len(args), 2): opt[args[i][2:]] = int(args[i + 1])
+    ours = json.loads(subprocess.run([exe, "bench", "forward", "--shape", "qwen2.5-0.5b", "--tokens", str(opt["tokens"]), "--rows", str(opt["rows"]),
+                                      "--block", str(opt["block"]), "--threads", str(opt["threads"])], capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1])
+    argv = [sys.executable, "-c", TORCH_SIDE, str(opt["tokens"]), str(opt["rows"]), str(opt["block"]), str(opt["threads"])]
+    plain = json.loads(subprocess.run(argv, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1])
+    shimmed = json.loads(subprocess.run(argv, capture_output=True, text=True, check=True, env=dict(os.environ, LD_PRELOAD=shim())).stdout.strip().splitlines()[-1])
+    best = min((plain, shimmed), key=lambda r: r["forward_ms"])
+    print(f"{'':28} {'full forward ms':>16} {'cached block ms':>16}")
+    print(f"{'unmask':28} {ours['forward_ms']:16.0f} {ours['cached_block_ms']:16.1f}")
+    print(f"{'pytorch (MKL as shipped)':28} {plain['forward_ms']:16.0f} {plain['cached_block_ms']:16.1f}")
+    print(f"{'pytorch (MKL shim)':28} {shimmed['forward_ms']:16.0f} {shimmed['cached_block_ms']:16.1f}")
+    res = {"unmask": ours, "pytorch": plain, "pytorch_shim": shimmed,
+           "forward_ratio_vs_faster_pytorch": best["forward_ms"] / ours["forward_ms"],
+           "cached_ratio_vs_faster_pytorch": min(plain["cached_block_ms"], shimmed["cached_block_ms"]) / ours["cached_block_ms"],
+           "cached_speedup_over_full": ours["forward_ms"] / ours["cached_block_ms"]}
+    print(json.dumps(res))
+
+if __name__ == "__main__":
+    main()
