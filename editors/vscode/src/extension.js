@@ -1,0 +1,117 @@
+'use strict';
+// VS Code extension: starts `unmask lsp`, syncs documents, provides inline completions, the fill /
+// rewrite / repair commands (applied by the server through workspace/applyEdit), and a status bar item.
+const { LspClient } = require('./lspClient');
+
+/** Builds the pieces with an injected `vscode` API so tests can stub it at the boundary. */
+function create(vscode) {
+  let client = null;
+  let status = null;
+  const state = { status: 'stopped', message: '' };
+
+  const settings = () => {
+    const c = vscode.workspace.getConfiguration('unmask');
+    const s = {};
+    for (const k of ['steps', 'threshold', 'algorithm', 'temperature', 'maxTokens', 'deadlineMs', 'contextTokens']) {
+      const v = c.get(k); if (v !== undefined && v !== null) s[k] = v;
+    }
+    const model = c.get('model'); if (model) s.model = model;
+    return s;
+  };
+
+  const toPosition = (p) => ({ line: p.line, character: p.character });
+  const toRange = (r) => ({ start: toPosition(r.start), end: toPosition(r.end) });
+  const fromRange = (r) => new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
+
+  function setStatus(s, message) {
+    state.status = s; state.message = message || '';
+    if (status) { status.text = `$(sparkle) unmask: ${s}`; status.tooltip = state.message; }
+  }
+
+  async function start(context) {
+    const c = vscode.workspace.getConfiguration('unmask');
+    client = new LspClient(c.get('serverPath') || 'unmask', ['lsp']);
+    client.on('unmask/status', (p) => setStatus(p.state, p.message));
+    client.on('window/showMessage', (p) => (p.type === 1 ? vscode.window.showErrorMessage : vscode.window.showInformationMessage)(`Unmask: ${p.message}`));
+    client.onRequest('workspace/applyEdit', async (p) => {
+      const edit = new vscode.WorkspaceEdit();
+      for (const [uri, edits] of Object.entries(p.edit.changes || {})) {
+        for (const e of edits) edit.replace(vscode.Uri.parse(uri), fromRange(e.range), e.newText);
+      }
+      return { applied: await vscode.workspace.applyEdit(edit) };
+    });
+    client.onRequest('window/workDoneProgress/create', () => null);
+    await client.request('initialize', {
+      processId: process.pid, rootUri: null, clientInfo: { name: 'unmask-vscode', version: '0.1.0' },
+      capabilities: { general: { positionEncodings: ['utf-16'] }, window: { workDoneProgress: true }, workspace: { applyEdit: true } },
+      initializationOptions: { unmask: settings() },
+    });
+    client.notify('initialized', {});
+    const sub = (d) => context.subscriptions.push(d);
+    const open = (doc) => client.notify('textDocument/didOpen', { textDocument: { uri: doc.uri.toString(), languageId: doc.languageId, version: doc.version, text: doc.getText() } });
+    vscode.workspace.textDocuments.forEach(open);
+    sub(vscode.workspace.onDidOpenTextDocument(open));
+    sub(vscode.workspace.onDidCloseTextDocument((doc) => client.notify('textDocument/didClose', { textDocument: { uri: doc.uri.toString() } })));
+    sub(vscode.workspace.onDidChangeTextDocument((ev) => client.notify('textDocument/didChange', {
+      textDocument: { uri: ev.document.uri.toString(), version: ev.document.version },
+      contentChanges: ev.contentChanges.map((ch) => ({ range: toRange(ch.range), text: ch.text })),
+    })));
+    sub(vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('unmask')) client.notify('workspace/didChangeConfiguration', { settings: { unmask: settings() } }); }));
+    return client;
+  }
+
+  const provider = {
+    async provideInlineCompletionItems(document, position, context, token) {
+      if (!client) return [];
+      const r = await client.request('textDocument/inlineCompletion', {
+        textDocument: { uri: document.uri.toString() }, position: toPosition(position),
+        context: { triggerKind: context && context.triggerKind === 0 ? 1 : 2 },
+      }, token).catch(() => null);
+      const items = (r && (r.items || r)) || [];
+      return items.map((it) => {
+        const item = new vscode.InlineCompletionItem(it.insertText, it.range ? fromRange(it.range) : undefined);
+        if (it.command) item.command = { title: it.command.title, command: 'unmask.accepted', arguments: it.command.arguments };
+        return item;
+      });
+    },
+  };
+
+  async function runAction(command) {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor || !client) return null;
+    const sel = editor.selection;
+    return client.request('workspace/executeCommand', { command, arguments: [{ uri: editor.document.uri.toString(), range: toRange(sel) }] });
+  }
+
+  async function activate(context) {
+    status = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Right, 100);
+    status.command = 'unmask.showStatus';
+    status.show();
+    setStatus('loading', 'starting the server');
+    await start(context);
+    context.subscriptions.push(
+      vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, provider),
+      vscode.commands.registerCommand('unmask.fillSelection', () => runAction('unmask.fill')),
+      vscode.commands.registerCommand('unmask.rewriteFunction', () => runAction('unmask.rewrite')),
+      vscode.commands.registerCommand('unmask.repair', () => runAction('unmask.repair')),
+      vscode.commands.registerCommand('unmask.accepted', (...args) => client.request('workspace/executeCommand', { command: 'unmask.accept', arguments: args })),
+      vscode.commands.registerCommand('unmask.showStatus', async () => {
+        const d = await client.request('workspace/executeCommand', { command: 'unmask.doctor' });
+        vscode.window.showInformationMessage(`Unmask: ${JSON.stringify(d)}`);
+        return d;
+      }),
+      status,
+    );
+  }
+
+  async function deactivate() { if (client) await client.stop(); client = null; }
+
+  return { activate, deactivate, provider, state, runAction, get client() { return client; } };
+}
+
+let instance = null;
+module.exports = {
+  create,
+  activate: (context) => { instance = create(require('vscode')); return instance.activate(context); },
+  deactivate: () => (instance ? instance.deactivate() : undefined),
+};

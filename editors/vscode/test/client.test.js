@@ -1,0 +1,67 @@
+'use strict';
+// The extension's client code against the real `unmask lsp`, with the `vscode` API stubbed at the boundary.
+const { test } = require('node:test');
+const assert = require('node:assert');
+const path = require('path');
+const { create } = require('../src/extension');
+
+const BIN = process.env.UNMASK_BIN || path.join(__dirname, '../../../.build/release/unmask');
+
+function fakeVscode(docs, applied) {
+  class Range { constructor(a, b, c, d) { this.start = { line: a, character: b }; this.end = { line: c, character: d }; } }
+  class InlineCompletionItem { constructor(text, range) { this.insertText = text; this.range = range; } }
+  class WorkspaceEdit { constructor() { this.edits = []; } replace(uri, range, text) { this.edits.push({ uri, range, text }); } }
+  const registered = {};
+  const disposable = { dispose() {} };
+  const config = { serverPath: BIN, deadlineMs: 20000, maxTokens: 16 };
+  return {
+    registered,
+    Range, InlineCompletionItem, WorkspaceEdit,
+    StatusBarAlignment: { Right: 2 },
+    Uri: { parse: (s) => ({ toString: () => s }) },
+    workspace: {
+      textDocuments: docs,
+      getConfiguration: () => ({ get: (k) => config[k] }),
+      onDidOpenTextDocument: () => disposable, onDidCloseTextDocument: () => disposable,
+      onDidChangeTextDocument: () => disposable, onDidChangeConfiguration: () => disposable,
+      applyEdit: async (e) => { applied.push(e); return true; },
+    },
+    window: {
+      createStatusBarItem: () => ({ show() {}, dispose() {} }),
+      showErrorMessage: () => {}, showInformationMessage: () => {},
+      activeTextEditor: { document: docs[0], selection: new Range(1, 4, 1, 8) },
+    },
+    languages: { registerInlineCompletionItemProvider: (sel, p) => { registered.provider = p; return disposable; } },
+    commands: { registerCommand: (name, fn) => { registered[name] = fn; return disposable; } },
+  };
+}
+
+test('initialize, open, inline completion, commands, shutdown against the real server', async () => {
+  const doc = { uri: { toString: () => 'file:///tmp/vs.py' }, languageId: 'python', version: 1, getText: () => 'def f(x):\n    TODO\n\nprint(f(1))\n' };
+  const applied = [];
+  const vscode = fakeVscode([doc], applied);
+  const ext = create(vscode);
+  const context = { subscriptions: [] };
+  await ext.activate(context);
+  const proc = ext.client.proc;
+  try {
+    // Wait for the model to be ready.
+    const doctor = await vscode.registered['unmask.showStatus']();
+    assert.ok(['ready', 'busy'].includes(doctor.state), JSON.stringify(doctor));
+    assert.strictEqual(ext.state.status, 'ready');
+    const items = await vscode.registered.provider.provideInlineCompletionItems(doc, { line: 1, character: 8 }, { triggerKind: 1 }, null);
+    assert.ok(Array.isArray(items));
+    for (const it of items) { assert.strictEqual(typeof it.insertText, 'string'); assert.ok(it.range); }
+    const stats = await ext.client.request('workspace/executeCommand', { command: 'unmask.stats' });
+    assert.strictEqual(typeof stats.shown, 'number');
+    const fill = await vscode.registered['unmask.fillSelection']();
+    assert.strictEqual(typeof fill.edits, 'number');
+    if (fill.edits > 0) {
+      await new Promise((r) => setTimeout(r, 200));
+      assert.strictEqual(applied.length, 1, 'the server applied its edit through workspace/applyEdit');
+    }
+  } finally {
+    await ext.deactivate();
+  }
+  assert.strictEqual(proc.exitCode, 0, 'clean shutdown/exit');
+});
