@@ -1,0 +1,124 @@
+import Foundation
+import Testing
+@testable import Completion
+import Tokenizer
+
+let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// The embedded model, when it is present in models/ (it is committed).
+func embedded() throws -> ModelBundle {
+    let dir = repo.appendingPathComponent("models/\(ModelLocator.defaultName)")
+    try #require(FileManager.default.fileExists(atPath: dir.appendingPathComponent("config.json").path), "models/\(ModelLocator.defaultName) is missing")
+    return try ModelBundle(directory: dir.path, threads: 2)
+}
+
+@Suite struct ContextWindowTests {
+    @Test func cutsAtLineBoundariesKeepingWhatIsNearest() throws {
+        let b = try embedded()
+        let w = ContextWindow(tokenizer: b.tokenizer)
+        let lines = (0..<200).map { "    value_\($0) = compute(\($0), other=\($0 * 3))\n" }.joined()
+        let cut = w.prefix(Substring(lines), budget: 60)
+        #expect(cut.tokens.count <= 60 && !cut.complete)
+        let kept = String(lines.utf8.suffix(cut.keptBytes))!
+        #expect(kept.hasPrefix("    value_") && lines.hasSuffix(kept))     // starts at a line start
+        #expect(kept.contains("value_199"))                                  // nearest the hole is kept
+        let s = w.suffix(Substring(lines), budget: 60)
+        let keptS = String(lines.utf8.prefix(s.keptBytes))!
+        #expect(s.tokens.count <= 60 && keptS.hasSuffix("\n") && keptS.hasPrefix("    value_0 "))
+        let small = w.prefix("x = 1\n", budget: 60)
+        #expect(small.complete && b.tokenizer.decode(small.tokens) == "x = 1\n")
+    }
+
+    @Test func specialTokenStringsInDocumentsStayText() throws {
+        let b = try embedded()
+        let ids = ContextWindow(tokenizer: b.tokenizer).prefix("s = \"<|mask|>\"\n", budget: 100).tokens
+        #expect(!ids.contains(b.maskID))
+    }
+}
+
+@Suite struct EngineTests {
+    func request(_ kind: CompletionKind, _ text: String, cursor: Int, selection: Range<Int>? = nil) -> CompletionRequest {
+        CompletionRequest(kind: kind, uri: "file:///t.py", version: 1, languageID: "python", text: text, cursor: cursor, selection: selection)
+    }
+
+    @Test func inlineIsDeterministicAndStaysOnTheCursorLineShape() throws {
+        let e = DiffusionEngine(bundle: try embedded(), settings: EngineSettings())
+        let text = "def add(a, b):\n    return \n"
+        let cursor = "def add(a, b):\n    return ".utf8.count
+        let a = try e.complete(request(.inline, text, cursor: cursor), cancel: CancellationToken()) { _ in }
+        let e2 = DiffusionEngine(bundle: try embedded(), settings: EngineSettings())
+        let b = try e2.complete(request(.inline, text, cursor: cursor), cancel: CancellationToken()) { _ in }
+        #expect(a.edits == b.edits)
+        for edit in a.edits {
+            #expect(!edit.newText.contains("\n"))                  // finish-line: one line
+            #expect(edit.range.lowerBound >= "def add(a, b):\n".utf8.count)
+        }
+    }
+
+    @Test func typingThroughASuggestionReusesIt() throws {
+        let e = DiffusionEngine(bundle: try embedded(), settings: EngineSettings())
+        let text = "import os\n\nprint(os.path.join(\n"
+        let cursor = "import os\n\nprint(os.path.join(".utf8.count
+        let first = try e.complete(request(.inline, text, cursor: cursor), cancel: CancellationToken()) { _ in }
+        guard let s = first.edits.first, s.range == cursor..<cursor, s.newText.count > 1 else { return }   // nothing to type through
+        let typed = String(s.newText.prefix(1))
+        var t2 = text
+        t2.insert(contentsOf: typed, at: t2.utf8.index(t2.utf8.startIndex, offsetBy: cursor))
+        let again = try e.complete(request(.inline, t2, cursor: cursor + typed.utf8.count), cancel: CancellationToken()) { _ in }
+        #expect(again.cached)
+        #expect(again.edits.first?.newText == String(s.newText.dropFirst()))
+    }
+
+    @Test func fillWithSeveralMarkersGivesOneEditPerMarker() throws {
+        let e = DiffusionEngine(bundle: try embedded(), settings: EngineSettings())
+        let text = "def f(xs):\n    total = TODO\n    for x in xs:\n        total += TODO\n    return total\n"
+        let r = try e.complete(request(.fill, text, cursor: 0, selection: 0..<text.utf8.count), cancel: CancellationToken()) { _ in }
+        #expect(r.edits.count == 2)
+        let todo1 = text.range(of: "TODO")!
+        #expect(r.edits[0].range == text.utf8.distance(from: text.startIndex, to: todo1.lowerBound)..<(text.utf8.distance(from: text.startIndex, to: todo1.lowerBound) + 4))
+    }
+
+    @Test func cancelledRequestsReturnCancelled() throws {
+        let e = DiffusionEngine(bundle: try embedded(), settings: EngineSettings())
+        let t = CancellationToken(); t.cancel()
+        let r = try e.complete(request(.inline, "x = \n", cursor: 4), cancel: t) { _ in }
+        #expect(r.cancelled && r.edits.isEmpty)
+    }
+
+    @Test func framesShowMaskedSlots() throws {
+        var s = EngineSettings(); s.algorithm = .threshold
+        let e = DiffusionEngine(bundle: try embedded(), settings: s)
+        e.tokensPerStep = 2
+        var frames: [CanvasFrame] = []
+        var r = request(.infill, "def f():\n    \n", cursor: 13, selection: 13..<13)
+        r.holeTokens = 8
+        _ = try e.complete(r, cancel: CancellationToken()) { frames.append($0) }
+        #expect(frames.count == 4)
+        #expect(frames.first?.maskedRanges.count ?? 0 > 0 || frames.first?.text.isEmpty == false)
+        #expect(frames.last?.maskedRanges.isEmpty == true)
+    }
+
+    @Test func positionsOutsideTheDocumentAreErrors() throws {
+        let e = DiffusionEngine(bundle: try embedded(), settings: EngineSettings())
+        #expect(throws: CompletionError.positionOutOfRange(offset: 99, length: 3)) {
+            try e.complete(request(.inline, "abc", cursor: 99), cancel: CancellationToken()) { _ in }
+        }
+    }
+
+    @Test func brokenModelFoldersAreNamedErrors() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("broken-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        #expect(throws: (any Error).self) { try ModelBundle(directory: dir.path) }
+        let src = repo.appendingPathComponent("models/\(ModelLocator.defaultName)")
+        for f in ["config.json", "tokenizer.json", "tokenizer_config.json"] { try FileManager.default.copyItem(at: src.appendingPathComponent(f), to: dir.appendingPathComponent(f)) }
+        // A truncated weights file.
+        let weights = try Data(contentsOf: src.appendingPathComponent("model.safetensors"))
+        try weights.prefix(weights.count / 2).write(to: dir.appendingPathComponent("model.safetensors"))
+        do { _ = try ModelBundle(directory: dir.path); Issue.record("a truncated model loaded") }
+        catch { #expect("\(error)".contains("model.safetensors")) }
+        // Unknown architecture.
+        try #"{"architectures":["RWKVForCausalLM"],"model_type":"rwkv"}"#.write(to: dir.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)
+        do { _ = try ModelBundle(directory: dir.path); Issue.record("an unknown architecture loaded") }
+        catch { #expect("\(error)".contains("RWKVForCausalLM")) }
+    }
+}
