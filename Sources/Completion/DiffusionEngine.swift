@@ -219,6 +219,9 @@ public final class DiffusionEngine: CompletionEngine, @unchecked Sendable {
         while p < min(new.count, oldB.count) && new[p] == oldB[p] { p += 1 }
         var s = 0
         while s < min(new.count, oldB.count) - p && new[new.count - 1 - s] == oldB[oldB.count - 1 - s] { s += 1 }
+        // Keep the edit on character boundaries: never split a multi-byte UTF-8 sequence.
+        while p > 0 && (p < oldB.count && (oldB[p] & 0xC0) == 0x80 || p < new.count && (new[p] & 0xC0) == 0x80) { p -= 1 }
+        while s > 0 && ((oldB[oldB.count - s] & 0xC0) == 0x80 || (new[new.count - s] & 0xC0) == 0x80) { s -= 1 }
         if p == new.count && p == oldB.count { return CompletionResult(edits: [], forwards: f.forwards + 1) }
         let edit = CompletionEdit(range: (region.lowerBound + p)..<(region.upperBound - s), newText: String(decoding: new[p..<(new.count - s)], as: UTF8.self))
         return CompletionResult(edits: [edit], early: f.early, forwards: f.forwards + 1)

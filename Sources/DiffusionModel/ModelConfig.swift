@@ -118,6 +118,8 @@ public struct ModelConfig: Sendable, Equatable {
         padTokenID = optID("pad_token_id"); eosTokenID = optID("eos_token_id"); bosTokenID = optID("bos_token_id")
         expandTokenID = optID("expand_token_id")
         if mt == "dream" && expandTokenID == nil && (o["_name_or_path"] as? String ?? "").lowercased().contains("dreamon") { expandTokenID = 151667 }
+        guard numKVHeads > 0 else { throw ModelError.invalidConfigValue(path: path, key: "num_key_value_heads", value: "\(numKVHeads) (must be positive)") }
+        guard headDim > 0 else { throw ModelError.invalidConfigValue(path: path, key: "head_dim", value: "\(headDim) (must be positive)") }
         guard numHeads % numKVHeads == 0 else {
             throw ModelError.invalidConfigValue(path: path, key: "num_key_value_heads", value: "\(numKVHeads) (must divide \(numHeads) heads)")
         }

@@ -126,6 +126,7 @@ public struct JSONParser {
         let text = String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self)
         if isInt, let v = Int(text) { return .int(v) }
         guard let d = Double(text) else { throw JSONParseError(offset: start, message: "invalid number") }
+        guard d.isFinite else { throw JSONParseError(offset: start, message: "number \(text.prefix(40)) is out of range") }
         return .double(d)
     }
 

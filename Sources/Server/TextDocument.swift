@@ -73,9 +73,11 @@ public struct TextDocument: Sendable {
         return (i, units < p.character)
     }
 
-    /// The position of byte `offset` (clamped into the document).
+    /// The position of byte `offset`, clamped into the document and rounded down to the start of the
+    /// character it falls in (an offset inside a multi-byte character never moves forward).
     public func position(of offset: Int, encoding: PositionEncoding) -> Position {
-        let o = max(0, min(offset, bytes.count))
+        var o = max(0, min(offset, bytes.count))
+        while o > 0 && o < bytes.count && (bytes[o] & 0xC0) == 0x80 { o -= 1 }
         var lo = 0, hi = lineStarts.count - 1
         while lo < hi { let mid = (lo + hi + 1) / 2; if lineStarts[mid] <= o { lo = mid } else { hi = mid - 1 } }
         let start = lineStarts[lo]

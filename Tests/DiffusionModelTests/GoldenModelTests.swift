@@ -167,6 +167,10 @@ func argmaxRows(_ v: [Float], _ V: Int) -> [Int] {
         #expect(throws: ModelError.unsupportedArchitecture(path: "c.json", architectures: ["MambaForCausalLM"], modelType: "mamba")) {
             try ModelConfig(json: ["architectures": ["MambaForCausalLM"], "model_type": "mamba"], path: "c.json")
         }
+        // Found by the config fuzzer: zero key/value heads used to divide by zero.
+        #expect(throws: ModelError.self) {
+            try ModelConfig(json: ["model_type": "qwen2", "hidden_size": 64, "num_hidden_layers": 1, "num_attention_heads": 4, "num_key_value_heads": 0, "intermediate_size": 8, "vocab_size": 10], path: "c.json")
+        }
         #expect(throws: ModelError.missingConfigKey(path: "c.json", key: "hidden_size")) {
             try ModelConfig(json: ["model_type": "qwen2"], path: "c.json")
         }

@@ -75,7 +75,7 @@ func frame(_ s: String) -> [UInt8] { MessageFramer.frame(Array(s.utf8)) }
         #expect(again == v)
     }
 
-    @Test(arguments: ["{", "[1,]", "{\"a\" 1}", "tru", "\"abc", "01", "1.", "{\"a\":1}x", "\"\\x\"", "[\"\u{1}\"]"])
+    @Test(arguments: ["3133e333", "-1e999", "{", "[1,]", "{\"a\" 1}", "tru", "\"abc", "01", "1.", "{\"a\":1}x", "\"\\x\"", "[\"\u{1}\"]"])
     func rejectsInvalid(text: String) {
         #expect(throws: JSONParseError.self) { try JSONParser.parse(Array(text.utf8)) }
     }

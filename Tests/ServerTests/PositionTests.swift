@@ -24,6 +24,14 @@ import Testing
         #expect(doc.offset(of: Position(line: -1, character: 0), encoding: .utf16).clamped)
     }
 
+    @Test func offsetsInsideACharacterRoundDown() {
+        // Found by the positions fuzzer: byte 2 lies inside 😀 (bytes 1..<5); it must map to 😀's start.
+        for e in [PositionEncoding.utf8, .utf16, .utf32] {
+            let p = doc.position(of: 2, encoding: e)
+            #expect(doc.offset(of: p, encoding: e).offset == 1)
+        }
+    }
+
     @Test func lineStartsForEveryLineEnding() {
         #expect(doc.lineStarts == [0, 8, 12])
         let d = TextDocument(uri: "u", languageID: "x", version: 1, text: "\n\r\n\r")

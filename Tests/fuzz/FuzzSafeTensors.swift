@@ -1,0 +1,16 @@
+import Foundation
+// libFuzzer target: safetensors header validation and config.json decoding on arbitrary bytes.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+    let d = Data(bytes: data, count: size)
+    if let (tensors, _, start) = try? SafeTensorsFile.parseHeader(d, path: "fuzz") {
+        for t in tensors.values {
+            precondition(start + t.range.upperBound <= size, "validated span outside the file")
+            precondition(t.elementCount * t.dtype.byteSize == t.range.count, "validated span has the wrong size")
+        }
+    }
+    if let obj = (try? JSONSerialization.jsonObject(with: d)) as? [String: Any] {
+        _ = try? ModelConfig(json: obj, path: "fuzz")
+    }
+    return 0
+}
