@@ -158,6 +158,15 @@ extension LanguageServer {
             // Answered from the worker, so it reflects a model load that was under way.
             _ = register(id)
             host.worker.async { [self] in state.async { [self] in reply(c, id, .success(doctor())) } }
+        case "unmask.documentHash":
+            // Diagnostics for clients and soak tests: the server's copy of a document, as length + FNV-1a.
+            guard let uri = p.arguments?.first?.stringValue ?? p.arguments?.first?["uri"]?.stringValue else {
+                throw ResponseError.invalidParams("field 'arguments[0]' must be the document's uri")
+            }
+            let doc = try document(uri)
+            var h: UInt64 = 0xcbf29ce484222325
+            for b in doc.bytes { h = (h ^ UInt64(b)) &* 0x100000001b3 }
+            reply(c, id, .success(["length": .int(doc.bytes.count), "fnv1a": .string(String(h, radix: 16)), "version": .int(doc.version)]))
         case "unmask.reload":
             loadEngine(c, force: true)
             reply(c, id, .success(.null))

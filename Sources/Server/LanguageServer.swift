@@ -9,7 +9,8 @@ public final class LanguageServer: MessageHandler, @unchecked Sendable {
     public enum Lifecycle: Sendable { case uninitialized, running, shutDown }
 
     public static let version = "0.1.0"
-    public static let commands = ["unmask.accept", "unmask.fill", "unmask.rewrite", "unmask.repair", "unmask.doctor", "unmask.stats", "unmask.reload"]
+    public static let commands = ["unmask.accept", "unmask.fill", "unmask.rewrite", "unmask.repair", "unmask.doctor", "unmask.stats", "unmask.reload",
+                                  "unmask.documentHash"]
 
     let host: EngineHost
     let state = DispatchQueue(label: "unmask.state")
@@ -22,9 +23,10 @@ public final class LanguageServer: MessageHandler, @unchecked Sendable {
     var applyEditSupported = false
     var stats = Statistics()
     var engineState = EngineState.loading
-    /// In-flight requests: cancellation tokens and whether they were answered.
+    /// Requests received and not yet answered (each gets exactly one answer), and the cancellation
+    /// tokens of those running on the worker.
+    var open: Set<RequestID> = []
     var tokens: [RequestID: CancellationToken] = [:]
-    var answered: Set<RequestID> = []
     /// Latest inline request per document, which a newer one supersedes.
     var latestInline: [String: RequestID] = [:]
     let answerLock = NSLock()
@@ -61,6 +63,7 @@ public final class LanguageServer: MessageHandler, @unchecked Sendable {
         switch message {
         case let .notification(method, params): notification(method, params, c)
         case let .request(id, method, params):
+            answerLock.lock(); open.insert(id); answerLock.unlock()
             switch lifecycle {
             case .uninitialized where method != "initialize":
                 reply(c, id, .failure(.serverNotInitialized)); return
@@ -78,9 +81,8 @@ public final class LanguageServer: MessageHandler, @unchecked Sendable {
     /// Answers `id` once; later answers (e.g. a cancelled request finishing) are dropped.
     func reply(_ c: Connection, _ id: RequestID, _ result: Result<JSONValue, ResponseError>) {
         answerLock.lock()
-        let first = answered.insert(id).inserted
+        let first = open.remove(id) != nil
         tokens[id] = nil
-        if answered.count > 10_000 { answered.removeAll() }
         answerLock.unlock()
         if first { c.respond(id, result) }
     }
