@@ -30,7 +30,8 @@ struct LayerWeights {
 public final class DiffusionTransformer: @unchecked Sendable {
     public let config: ModelConfig
     public let pool: ThreadPool
-    let embed: [Float]               // [V, D]
+    /// Embedding rows [V, D], packed; the same object as `lmHead` when the embeddings are tied.
+    let embed: PackedMatrix
     let layers: [LayerWeights]
     let finalNorm: [Float]           // [D]
     let lmHead: PackedMatrix         // [V, D]
@@ -40,23 +41,34 @@ public final class DiffusionTransformer: @unchecked Sendable {
     /// Bytes the checkpoint stores (e.g. BF16 on disk).
     public let storedParameterCount: Int
 
-    public init(config c: ModelConfig, weights src: WeightSource, pool: ThreadPool = ThreadPool()) throws {
-        config = c; self.pool = pool
+    /// How weights are held in memory: `.stored` keeps BF16 checkpoints in BF16 (exact, half the
+    /// memory) and everything else in F32; `.f32` converts everything to F32.
+    public enum WeightPrecision: String, Sendable { case stored, f32 }
+    public let precision: WeightPrecision
+
+    public init(config c: ModelConfig, weights src: WeightSource, pool: ThreadPool = ThreadPool(), precision: WeightPrecision = .stored) throws {
+        config = c; self.pool = pool; self.precision = precision
         let names = WeightNames.forFamily(c.family)
         let D = c.hiddenSize, H = c.numHeads, Hk = c.numKVHeads, Dh = c.headDim, I = c.intermediateSize, V = c.vocabSize
-        embed = try src.floats(names.embed, shape: [V, D])
+        let tied = c.tiedEmbeddings || !src.contains(names.lmHead)
         var ls: [LayerWeights] = []
-        var bytes = embed.count * 4
-        var params = embed.count
+        var bytes = 0
+        var params = 0
+        func format(_ n: String) -> PackedMatrix.Format { precision == .stored && src.storedDType(n) == "BF16" ? .bf16 : .f32 }
+        /// Packs [part rows × cols] tensors, one after another, straight from the source.
         func pack(_ parts: [(String, Int)], cols: Int) throws -> PackedMatrix {
-            var all: [Float] = []
-            var rows = 0
-            for (n, r) in parts { all += try src.floats(n, shape: [r, cols]); rows += r }
-            params += all.count
-            let p = all.withUnsafeBufferPointer { PackedMatrix(rows: rows, cols: cols, rowMajor: $0.baseAddress!) }
+            let p = PackedMatrix(rows: parts.reduce(0) { $0 + $1.1 }, cols: cols, format: format(parts[0].0))
+            do {
+                var offset = 0
+                for (n, r) in parts {
+                    try src.withReader(n, shape: [r, cols]) { read in p.setRows(offset, count: r) { i, j in read(i * cols + j) } }
+                    offset += r; params += r * cols
+                }
+            } catch { p.deallocate(); throw error }
             bytes += p.byteCount
             return p
         }
+        embed = try pack([(names.embed, V)], cols: D)
         for i in 0..<c.numLayers {
             let n = { (p: WeightNames.Part) in names.name(layer: i, p) }
             var bias: [Float]?
@@ -76,13 +88,8 @@ public final class DiffusionTransformer: @unchecked Sendable {
         }
         layers = ls
         finalNorm = try src.floats(names.finalNorm, shape: [D])
-        if !c.tiedEmbeddings && src.contains(names.lmHead) {
-            lmHead = try pack([(names.lmHead, V)], cols: D)
-        } else {
-            // Tied embeddings, or a checkpoint saved without `lm_head.weight`: reuse the embedding.
-            lmHead = embed.withUnsafeBufferPointer { PackedMatrix(rows: V, cols: D, rowMajor: $0.baseAddress!) }
-            bytes += lmHead.byteCount
-        }
+        // Tied embeddings, or a checkpoint saved without `lm_head.weight`: the embedding is the head.
+        lmHead = tied ? embed : try pack([(names.lmHead, V)], cols: D)
         weightBytes = bytes
         storedParameterCount = params
         rope = RoPETable(headDim: Dh, theta: c.ropeTheta, positions: min(c.maxPositions, 16384))
@@ -101,6 +108,7 @@ public final class DiffusionTransformer: @unchecked Sendable {
     deinit {
         for l in layers { l.qkv.deallocate(); l.o.deallocate(); l.gateUp.deallocate(); l.down.deallocate() }
         lmHead.deallocate()
+        if embed.storage != lmHead.storage { embed.deallocate() }
     }
 
     /// Positions the RoPE table covers (the longest canvas this model runs).
@@ -159,8 +167,7 @@ public final class DiffusionTransformer: @unchecked Sendable {
         var gu = [Float](repeating: 0, count: T * 2 * I)     // [T, 2I]
         var act = [Float](repeating: 0, count: T * I)        // [T, I]
         for (i, t) in tokens.enumerated() {
-            let src = Int(t) * D
-            for j in 0..<D { x[i * D + j] = embed[src + j] }
+            for j in 0..<D { x[i * D + j] = embed.element(Int(t), j) }
         }
         let mask: [Bool]? = keyMask
         for (li, l) in layers.enumerated() {

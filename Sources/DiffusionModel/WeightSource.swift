@@ -6,6 +6,10 @@ public protocol WeightSource {
     func contains(_ name: String) -> Bool
     /// The tensor as F32, row-major; must have exactly `shape`.
     func floats(_ name: String, shape: [Int]) throws -> [Float]
+    /// Random access to element i (row-major) inside `body`, without materialising the tensor.
+    func withReader<R>(_ name: String, shape: [Int], _ body: ((Int) -> Float) throws -> R) throws -> R
+    /// The stored dtype ("F32", "BF16", "F16", …), which decides the in-memory panel format.
+    func storedDType(_ name: String) -> String?
     var description: String { get }
 }
 
@@ -17,6 +21,14 @@ extension Checkpoint: WeightSource {
         guard v.shape == shape else { throw ModelError.wrongShape(tensor: name, expected: shape, actual: v.shape) }
         do { return try v.floats() } catch { throw ModelError.weights("\(error)") }
     }
+    public func storedDType(_ name: String) -> String? { (try? view(name))?.dtype.rawValue }
+    public func withReader<R>(_ name: String, shape: [Int], _ body: ((Int) -> Float) throws -> R) throws -> R {
+        guard contains(name) else { throw ModelError.missingTensor(directory: directory, tensor: name) }
+        let v: TensorView
+        do { v = try view(name) } catch { throw ModelError.weights("\(error)") }
+        guard v.shape == shape else { throw ModelError.wrongShape(tensor: name, expected: shape, actual: v.shape) }
+        do { return try v.withFloatReader(body) } catch let e as ModelError { throw e } catch { throw ModelError.weights("\(error)") }
+    }
     public var description: String { directory }
 }
 
@@ -24,15 +36,24 @@ extension Checkpoint: WeightSource {
 public struct RandomWeights: WeightSource {
     public let seed: UInt64
     public let scale: Float
-    public init(seed: UInt64, scale: Float = 0.02) { self.seed = seed; self.scale = scale }
+    public let dtype: String
+    public init(seed: UInt64, scale: Float = 0.02, dtype: String = "BF16") { self.seed = seed; self.scale = scale; self.dtype = dtype }
+    public func storedDType(_ name: String) -> String? { dtype }
     public func contains(_ name: String) -> Bool { true }
     public func floats(_ name: String, shape: [Int]) throws -> [Float] {
-        let n = shape.reduce(1, *)
-        if name.hasSuffix("norm.weight") || name.hasSuffix("layernorm.weight") || name.hasSuffix("ln_f.weight") { return [Float](repeating: 1, count: n) }
-        var s = seed ^ UInt64(truncatingIfNeeded: name.hashValue == 0 ? 1 : name.utf8.reduce(5381) { ($0 &* 33) &+ UInt64($1) })
-        return (0..<n).map { _ in
-            s ^= s << 13; s ^= s >> 7; s ^= s << 17
-            return (Float(s % 1_000_001) / 500_000 - 1) * scale
+        try withReader(name, shape: shape) { r in (0..<shape.reduce(1, *)).map(r) }
+    }
+    /// Element i is a hash of (seed, name, i): deterministic and computed on demand.
+    public func withReader<R>(_ name: String, shape: [Int], _ body: ((Int) -> Float) throws -> R) throws -> R {
+        if name.hasSuffix("norm.weight") || name.hasSuffix("layernorm.weight") || name.hasSuffix("ln_f.weight") { return try body { _ in 1 } }
+        let base = seed ^ name.utf8.reduce(5381) { ($0 &* 33) &+ UInt64($1) }
+        let sc = scale
+        return try body { i in
+            var z = base &+ UInt64(i) &* 0x9E37_79B9_7F4A_7C15
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            z ^= z >> 31
+            return (Float(z % 1_000_001) / 500_000 - 1) * sc
         }
     }
     public var description: String { "random weights (seed \(seed))" }

@@ -9,10 +9,18 @@ public enum Matmul {
 
     public static func gemm(_ x: UnsafePointer<Float>, m: Int, _ w: PackedMatrix,
                             _ y: UnsafeMutablePointer<Float>, accumulate: Bool = false, pool: ThreadPool) {
+        switch w.format {
+        case .f32: gemm(F32Panel.self, x, m: m, w, y, accumulate: accumulate, pool: pool)
+        case .bf16: gemm(BF16Panel.self, x, m: m, w, y, accumulate: accumulate, pool: pool)
+        }
+    }
+
+    static func gemm<F: PanelFormat>(_ format: F.Type, _ x: UnsafePointer<Float>, m: Int, _ w: PackedMatrix,
+                                     _ y: UnsafeMutablePointer<Float>, accumulate: Bool, pool: ThreadPool) {
         let k = w.cols, n = w.rows
         guard m > 0, n > 0 else { return }
         if m < 4 {
-            for i in 0..<m { gemv(x + i * k, w, y + i * n, accumulate: accumulate, pool: pool) }
+            for i in 0..<m { gemv(F.self, x + i * k, w, y + i * n, accumulate: accumulate, pool: pool) }
             return
         }
         pool.forEachRange(w.panelCount) { panels in
@@ -26,12 +34,12 @@ public enum Matmul {
                     let mb = min(mc, m - m0)
                     packA(x + m0 * k + k0, lda: k, rows: mb, depth: kb, into: aPack)
                     for p in panels {
-                        let bPanel = w.storage + p * 16 * k + k0 * 16
+                        let bPanel = UnsafeRawPointer(w.storage) + (p * k + k0) * F.bytesPerK
                         let col0 = p * 16, cols = min(16, n - col0)
                         var i = 0
                         while i < mb {
                             let rows = min(mr, mb - i)
-                            micro6x16(kb, aPack + i * kb, bPanel, y + (m0 + i) * n + col0, ldc: n,
+                            micro6x16(F.self, kb, aPack + i * kb, bPanel, y + (m0 + i) * n + col0, ldc: n,
                                       rows: rows, cols: cols, add: accumulate || k0 > 0)
                             i += mr
                         }
@@ -59,15 +67,13 @@ public enum Matmul {
     }
 
     @inline(__always)
-    static func micro6x16(_ depth: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+    static func micro6x16<F: PanelFormat>(_ format: F.Type, _ depth: Int, _ a: UnsafePointer<Float>, _ b: UnsafeRawPointer,
                           _ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, add: Bool) {
         var c00 = SIMD8<Float>(), c01 = SIMD8<Float>(), c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
         var c20 = SIMD8<Float>(), c21 = SIMD8<Float>(), c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
         var c40 = SIMD8<Float>(), c41 = SIMD8<Float>(), c50 = SIMD8<Float>(), c51 = SIMD8<Float>()
-        let rb = UnsafeRawPointer(b)
         for kk in 0..<depth {
-            let b0 = rb.loadUnaligned(fromByteOffset: kk * 64, as: SIMD8<Float>.self)
-            let b1 = rb.loadUnaligned(fromByteOffset: kk * 64 + 32, as: SIMD8<Float>.self)
+            let (b0, b1) = F.load(b, kk)
             let ap = a + kk * 6
             var av = SIMD8<Float>(repeating: ap[0]); c00 = c00.addingProduct(av, b0); c01 = c01.addingProduct(av, b1)
             av = SIMD8<Float>(repeating: ap[1]); c10 = c10.addingProduct(av, b0); c11 = c11.addingProduct(av, b1)
@@ -110,15 +116,24 @@ public enum Matmul {
     /// y[N] = W[N, K] · x[K] (+ y): memory-bound; each lane streams its panels once.
     public static func gemv(_ x: UnsafePointer<Float>, _ w: PackedMatrix, _ y: UnsafeMutablePointer<Float>,
                             accumulate: Bool = false, pool: ThreadPool) {
+        switch w.format {
+        case .f32: gemv(F32Panel.self, x, w, y, accumulate: accumulate, pool: pool)
+        case .bf16: gemv(BF16Panel.self, x, w, y, accumulate: accumulate, pool: pool)
+        }
+    }
+
+    static func gemv<F: PanelFormat>(_ format: F.Type, _ x: UnsafePointer<Float>, _ w: PackedMatrix, _ y: UnsafeMutablePointer<Float>,
+                                     accumulate: Bool, pool: ThreadPool) {
         let k = w.cols, n = w.rows
         pool.forEachRange(w.panelCount, minimumPerLane: 8) { panels in
             for p in panels {
-                let rb = UnsafeRawPointer(w.storage + p * 16 * k)
+                let rb = UnsafeRawPointer(w.storage) + p * k * F.bytesPerK
                 var a0 = SIMD8<Float>(), a1 = SIMD8<Float>()
                 for kk in 0..<k {
                     let xv = SIMD8<Float>(repeating: x[kk])
-                    a0 = a0.addingProduct(xv, rb.loadUnaligned(fromByteOffset: kk * 64, as: SIMD8<Float>.self))
-                    a1 = a1.addingProduct(xv, rb.loadUnaligned(fromByteOffset: kk * 64 + 32, as: SIMD8<Float>.self))
+                    let (b0, b1) = F.load(rb, kk)
+                    a0 = a0.addingProduct(xv, b0)
+                    a1 = a1.addingProduct(xv, b1)
                 }
                 let col0 = p * 16
                 for j in 0..<min(16, n - col0) {

@@ -1,38 +1,106 @@
 /// A weight matrix `W` of shape [rows = out_features, cols = in_features] (PyTorch `nn.Linear` layout)
 /// repacked once at load time for `y = x · Wᵀ`.
 ///
-/// Layout: `panelCount = ceil(rows / 16)` panels; panel `p` holds output features `16p ..< 16p+16`
-/// as `[cols][16]` floats (zero-padded past `rows`), so the micro-kernel streams 16 consecutive
-/// floats per reduction step. Size: `panelCount * 16 * cols` floats.
+/// Layout: `panelCount = ceil(rows / 16)` panels; panel `p` holds output features `16p ..< 16p+16` for
+/// every reduction index k, so the micro-kernel streams one panel row per step (zero-padded past `rows`):
+/// - `.f32`:  [panelCount][cols][16] floats (64 bytes per k);
+/// - `.bf16`: [panelCount][cols][8] 32-bit words (32 bytes per k); word j holds feature j in its low
+///   half and feature j+8 in its high half, so `w << 16` and `w & 0xFFFF0000` are the two SIMD8 halves.
+///   BF16 keeps checkpoints stored in BF16 exact at half the memory.
 public struct PackedMatrix: @unchecked Sendable {
+    public enum Format: String, Sendable { case f32, bf16 }
     public static let panelWidth = 16
     public let rows: Int          // out_features (N)
     public let cols: Int          // in_features (K)
     public let panelCount: Int
-    public let storage: UnsafeMutablePointer<Float>   // [panelCount][cols][16]
+    public let format: Format
+    public let storage: UnsafeMutableRawPointer
+
+    public var bytesPerK: Int { format == .f32 ? 64 : 32 }
+    public var byteCount: Int { panelCount * cols * bytesPerK }
+
+    /// A zeroed matrix to be filled with `setRows`.
+    public init(rows: Int, cols: Int, format: Format = .f32) {
+        self.rows = rows; self.cols = cols; self.format = format
+        panelCount = (rows + 15) / 16
+        let bytes = panelCount * cols * (format == .f32 ? 64 : 32)
+        storage = .allocate(byteCount: max(bytes, 1), alignment: 64)
+        storage.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
+    }
 
     /// Packs from a row-major [rows, cols] source read through `element(row, col)`.
-    public init(rows: Int, cols: Int, element: (Int, Int) -> Float) {
-        self.rows = rows; self.cols = cols
-        panelCount = (rows + 15) / 16
-        storage = .allocate(capacity: panelCount * 16 * cols)
-        storage.initialize(repeating: 0, count: panelCount * 16 * cols)
-        for r in 0..<rows {
-            let p = r / 16, lane = r % 16
-            let base = storage + p * 16 * cols + lane
-            for c in 0..<cols { base[c * 16] = element(r, c) }
+    public init(rows: Int, cols: Int, format: Format = .f32, element: (Int, Int) -> Float) {
+        self.init(rows: rows, cols: cols, format: format)
+        setRows(0, count: rows, element: element)
+    }
+
+    /// Writes rows `offset ..< offset+count` from `element(rowWithinPart, col)` (fused matrices are
+    /// packed part by part straight from their source, with no full-size temporary).
+    public func setRows(_ offset: Int, count: Int, element: (Int, Int) -> Float) {
+        switch format {
+        case .f32:
+            let f = storage.assumingMemoryBound(to: Float.self)
+            for i in 0..<count {
+                let r = offset + i
+                let base = f + (r / 16) * 16 * cols + r % 16
+                for c in 0..<cols { base[c * 16] = element(i, c) }
+            }
+        case .bf16:
+            let h = storage.assumingMemoryBound(to: UInt16.self)
+            for i in 0..<count {
+                let r = offset + i, lane = r % 16
+                // Word (lane % 8): low half for lanes 0..<8, high half for lanes 8..<16 (little endian).
+                let base = h + (r / 16) * 16 * cols + (lane % 8) * 2 + (lane >= 8 ? 1 : 0)
+                for c in 0..<cols { base[c * 16] = Self.toBF16(element(i, c)) }
+            }
         }
     }
 
     /// Packs from a contiguous row-major F32 buffer [rows, cols].
-    public init(rows: Int, cols: Int, rowMajor src: UnsafePointer<Float>) {
-        self.init(rows: rows, cols: cols) { r, c in src[r * cols + c] }
+    public init(rows: Int, cols: Int, format: Format = .f32, rowMajor src: UnsafePointer<Float>) {
+        self.init(rows: rows, cols: cols, format: format) { r, c in src[r * cols + c] }
     }
 
-    public var byteCount: Int { panelCount * 16 * cols * MemoryLayout<Float>.size }
+    /// Element `W[r, c]` (for tests, embedding lookups of tied weights, and slow paths).
+    @inline(__always)
+    public func element(_ r: Int, _ c: Int) -> Float {
+        let lane = r % 16
+        switch format {
+        case .f32: return storage.assumingMemoryBound(to: Float.self)[(r / 16) * 16 * cols + c * 16 + lane]
+        case .bf16:
+            let h = storage.assumingMemoryBound(to: UInt16.self)[(r / 16) * 16 * cols + c * 16 + (lane % 8) * 2 + (lane >= 8 ? 1 : 0)]
+            return Float(bitPattern: UInt32(h) << 16)
+        }
+    }
 
-    /// Element `W[r, c]` (for tests and slow paths).
-    public func element(_ r: Int, _ c: Int) -> Float { storage[(r / 16) * 16 * cols + c * 16 + r % 16] }
+    /// Round-to-nearest-even F32 → BF16 (exact for values that came from BF16).
+    @inline(__always)
+    static func toBF16(_ x: Float) -> UInt16 {
+        let b = x.bitPattern
+        if x.isNaN { return UInt16(b >> 16) | 0x40 }
+        return UInt16((b &+ 0x7FFF &+ ((b >> 16) & 1)) >> 16)
+    }
 
     public func deallocate() { storage.deallocate() }
+}
+
+/// How the micro-kernels read one k-step (16 output features) of a panel as two SIMD8 halves.
+protocol PanelFormat {
+    static var bytesPerK: Int { get }
+    static func load(_ b: UnsafeRawPointer, _ k: Int) -> (SIMD8<Float>, SIMD8<Float>)
+}
+
+enum F32Panel: PanelFormat {
+    static var bytesPerK: Int { 64 }
+    @inline(__always) static func load(_ b: UnsafeRawPointer, _ k: Int) -> (SIMD8<Float>, SIMD8<Float>) {
+        (b.loadUnaligned(fromByteOffset: k * 64, as: SIMD8<Float>.self), b.loadUnaligned(fromByteOffset: k * 64 + 32, as: SIMD8<Float>.self))
+    }
+}
+
+enum BF16Panel: PanelFormat {
+    static var bytesPerK: Int { 32 }
+    @inline(__always) static func load(_ b: UnsafeRawPointer, _ k: Int) -> (SIMD8<Float>, SIMD8<Float>) {
+        let w = b.loadUnaligned(fromByteOffset: k * 32, as: SIMD8<UInt32>.self)
+        return (unsafeBitCast(w &<< 16, to: SIMD8<Float>.self), unsafeBitCast(w & 0xFFFF_0000, to: SIMD8<Float>.self))
+    }
 }

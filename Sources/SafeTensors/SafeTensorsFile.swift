@@ -121,6 +121,19 @@ public struct TensorView: @unchecked Sendable {
         }
     }
 
+    /// Calls `body` with a reader of element i as Float (random access, no copy; valid inside `body`).
+    public func withFloatReader<R>(_ body: ((Int) -> Float) throws -> R) throws -> R {
+        guard info.dtype.isFloat else { throw SafeTensorsError.notFloat(tensor: info.name, dtype: info.dtype.rawValue) }
+        return try file.withBytes(info) { raw in
+            switch info.dtype {
+            case .f32: return try body { raw.loadUnaligned(fromByteOffset: $0 * 4, as: Float.self) }
+            case .f16: return try body { HalfConversion.f16ToFloat(raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self)) }
+            case .bf16: return try body { HalfConversion.bf16ToFloat(raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self)) }
+            default: return try body { Float(raw.loadUnaligned(fromByteOffset: $0 * 8, as: Double.self)) }
+            }
+        }
+    }
+
     /// The tensor converted to F32, row-major.
     public func floats() throws -> [Float] {
         var out = [Float](repeating: 0, count: info.elementCount)

@@ -29,7 +29,7 @@ enum ForwardBench {
 
     static func run(_ argv: ArraySlice<String>) -> Int32 {
         do {
-            let a = try Arguments(argv, valued: ["shape", "tokens", "rows", "block", "repeats", "threads"], switches: [])
+            let a = try Arguments(argv, valued: ["shape", "tokens", "rows", "block", "repeats", "threads", "weights"], switches: [])
             if a.switches.contains("help") { Output.out(BenchCommand.help); return 0 }
             let shapeName = a.values["shape"] ?? "qwen2.5-0.5b"
             guard let shape = shapes[shapeName] else { throw Arguments.Failure(description: "--shape must be one of \(shapes.keys.sorted())") }
@@ -38,7 +38,11 @@ enum ForwardBench {
             let cfg = try ModelConfig(json: shape, path: shapeName)
             let loadMs = try time { _ = 0 }
             var model: DiffusionTransformer!
-            let buildMs = try time { model = try DiffusionTransformer(config: cfg, weights: RandomWeights(seed: 1), pool: ThreadPool(threads: threads)) }
+            // Random weights "stored" as BF16 (as the real checkpoints are); --weights f32 converts them to F32 panels.
+            guard let precision = DiffusionTransformer.WeightPrecision(rawValue: a.values["weights"] ?? "stored") else {
+                throw Arguments.Failure(description: "--weights must be stored or f32")
+            }
+            let buildMs = try time { model = try DiffusionTransformer(config: cfg, weights: RandomWeights(seed: 1), pool: ThreadPool(threads: threads), precision: precision) }
             _ = loadMs
             let tokens = (0..<T).map { Int32(($0 * 7919) % cfg.vocabSize) }
             let rows = Array(stride(from: T - R, to: T, by: 1))
@@ -52,12 +56,12 @@ enum ForwardBench {
                 cached.append(try time { _ = try model.forwardBlock(tokens: Array(tokens[start..<(start + B)]), start: start, cache: cache, rows: Array(start..<(start + B))) })
             }
             let gflops = matmulGFLOPS(threads: threads, m: 512)
-            Output.err(String(format: "shape %@: %.0f M params, weights %.0f MB packed F32 (%.0f MB as BF16 on disk), built in %.0f ms",
-                              shapeName, Double(cfg.parameterCount) / 1e6, Double(model.weightBytes) / 1048576, Double(model.storedParameterCount * 2) / 1048576, buildMs))
+            Output.err(String(format: "shape %@: %.0f M params, weights %.0f MB in memory (%@ panels), built in %.0f ms",
+                              shapeName, Double(cfg.parameterCount) / 1e6, Double(model.weightBytes) / 1048576, precision == .f32 ? "F32" : "BF16", buildMs))
             Output.err(String(format: "full forward %d tokens, %d logit rows: %.0f ms (median of %d)", T, R, median(full), reps))
             Output.err(String(format: "cached %d-token block over %d: %.1f ms (median), %.1fx faster than full", B, T, median(cached), median(full) / median(cached)))
             let o: [String: Any] = ["forward_ms": median(full), "cached_block_ms": median(cached), "matmul_gflops": gflops, "peak_rss_mb": peakRSSMB(),
-                                    "tokens": T, "rows": R, "block": B, "threads": threads, "shape": shapeName]
+                                    "tokens": T, "rows": R, "block": B, "threads": threads, "shape": shapeName, "weights_mb": Double(model.weightBytes) / 1048576, "precision": precision.rawValue]
             Output.out(String(decoding: try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]), as: UTF8.self))
             return 0
         } catch { Output.err("unmask bench forward: \(error)"); return 1 }

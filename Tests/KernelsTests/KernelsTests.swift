@@ -51,6 +51,23 @@ func maxRelativeError(_ a: [Float], _ b: [Float]) -> Float {
         #expect(maxRelativeError(y, ref) < 1e-5)
     }
 
+    /// BF16 panels: the same product as F32 on weights already rounded to BF16 (tolerance 1e-5).
+    @Test(arguments: [(1, 40, 17), (3, 33, 20), (13, 300, 40), (64, 96, 130)])
+    func bf16PanelsMatchReferenceOnRoundedWeights(shape: (Int, Int, Int)) {
+        let (m, k, n) = shape
+        var rng = TestRNG(UInt64(7 * m + k + n))
+        let x = rng.array(m * k)
+        let w = rng.array(n * k).map { Float(bitPattern: UInt32(PackedMatrix.toBF16($0)) << 16) }
+        let p = w.withUnsafeBufferPointer { PackedMatrix(rows: n, cols: k, format: .bf16, rowMajor: $0.baseAddress!) }
+        defer { p.deallocate() }
+        for r in 0..<n { for c in 0..<k { #expect(p.element(r, c) == w[r * k + c]) } }
+        var y = [Float](repeating: 0, count: m * n)
+        x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
+            Matmul.gemm(xp.baseAddress!, m: m, p, yp.baseAddress!, pool: ThreadPool(threads: 2))
+        } }
+        #expect(maxRelativeError(y, Reference.matmul(x, m: m, k: k, w, n: n)) < 1e-5)
+    }
+
     @Test func packedElementRoundTrips() {
         var rng = TestRNG(3)
         let w = rng.array(37 * 11)
