@@ -18,6 +18,15 @@ M.state = { status = 'stopped', message = '', frames_drawn = 0, frame_marks = {}
 local ns = vim.api.nvim_create_namespace('unmask-canvas')
 local has_builtin = vim.lsp.inline_completion ~= nil
 
+-- Length of `s` in the negotiated position encoding (public API on 0.11+, 0.10's signature as fallback).
+local function encoded_len(s, enc)
+  if enc == 'utf-8' then return #s end
+  local ok, n = pcall(vim.str_utfindex, s, enc)
+  if ok and type(n) == 'number' then return n end
+  local u32, u16 = vim.str_utfindex(s)
+  return enc == 'utf-16' and u16 or u32
+end
+
 local function client(bufnr)
   return vim.lsp.get_clients({ name = 'unmask', bufnr = bufnr or 0 })[1]
 end
@@ -41,8 +50,11 @@ end
 local function on_canvas(_, params, ctx)
   if not M.config.frames then return end
   local bufnr = vim.uri_to_bufnr(params.uri)
-  if not vim.api.nvim_buf_is_loaded(bufnr) or vim.api.nvim_get_mode().mode:sub(1, 1) ~= 'i' and not M._test_mode then return end
-  if vim.lsp.util.buf_versions[bufnr] and params.version ~= vim.lsp.util.buf_versions[bufnr] then return end
+  -- Frames are transient previews: drawn only in insert mode, and dropped when they are for an older text
+  -- than the server has already answered for (a newer frame or the final ghost text replaces them).
+  if not vim.api.nvim_buf_is_loaded(bufnr) or vim.api.nvim_get_mode().mode:sub(1, 1) ~= 'i' then return end
+  if M.state.frame_version and params.version < M.state.frame_version then return end
+  M.state.frame_version = params.version
   local c = vim.lsp.get_client_by_id(ctx.client_id)
   local enc = c and c.offset_encoding or 'utf-16'
   local row = params.range.start.line
@@ -99,7 +111,7 @@ local function run_action(command, line1, line2, use_range)
     local last = vim.api.nvim_buf_get_lines(bufnr, line2 - 1, line2, false)[1] or ''
     range = {
       start = { line = line1 - 1, character = 0 },
-      ['end'] = { line = line2 - 1, character = vim.lsp.util._str_utfindex_enc(last, nil, c.offset_encoding) },
+      ['end'] = { line = line2 - 1, character = encoded_len(last, c.offset_encoding) },
     }
   else
     local pos = vim.lsp.util.make_position_params(0, c.offset_encoding).position
