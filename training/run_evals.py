@@ -23,7 +23,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default=os.path.join(ROOT, ".build", "release", "unmask"))
     ap.add_argument("--limit", type=int); ap.add_argument("--execute", action="store_true")
-    ap.add_argument("--end-penalty", default="0")
+    ap.add_argument("--end-penalty", default="3")
     a = ap.parse_args()
     ep = ["--end-penalty", a.end_penalty]
     res = {}

@@ -20,8 +20,9 @@ public struct EngineSettings: Sendable, Equatable {
     public var enableActions = true
     public var enableFrames = true
     public var seed: UInt64 = 0
-    /// Logit penalty on pad/end tokens early in decoding (Dream-Coder's pad penalty).
-    public var endPenalty: Float = 0
+    /// Logit penalty on pad/end tokens early in decoding (Dream-Coder's pad penalty, whose default is 3):
+    /// without it a weak model ends most holes at once and shows nothing.
+    public var endPenalty: Float = 3
     /// Limits that refuse rather than slow down.
     public var maxDocumentBytes = 64 << 20
     public var maxOpenDocuments = 500

@@ -15,7 +15,7 @@ enum Common {
       --tokens-per-step K    commit exactly K tokens per forward (1 = autoregressive-equivalent baseline)
       --temperature X        sampling temperature (default 0: greedy, deterministic)
       --seed N               RNG seed for sampling
-      --end-penalty P        logit penalty on padding/end tokens, annealed as the hole fills (default 0)
+      --end-penalty P        logit penalty on padding/end tokens, annealed as the hole fills (default 3)
       --no-cache             recompute the whole canvas at every step
       --threads N            worker threads (default: all cores)
     """
