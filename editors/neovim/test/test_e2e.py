@@ -80,29 +80,36 @@ def test_inline_accept_frames_and_fill(nvim):
     assert wait(lambda: n.exec_lua("return unmask_test.client() ~= nil"), 30), "server attached" + diagnostics(n, log)
     assert wait(lambda: n.exec_lua("return require('unmask').state.status") == "ready", 60), "model ready" + diagnostics(n, log)
 
-    # Insert mode at the end of "    data = " with real keystrokes.
-    n.command("call cursor(10, 1)")
-    n.input("A")
-    assert wait(lambda: n.api.get_mode()["mode"] == "i", 5)
-    item = n.exec_lua("return unmask_test.suggest(2)")
-    assert item and item["insertText"], "server proposed a suggestion" + diagnostics(n, log)
-    # Neovim's built-in client requests on its own (CursorMovedI/InsertEnter + 200 ms debounce) and draws ghost text.
-    assert wait(lambda: n.exec_lua("return unmask_test.ghost()"), 60), "ghost text shown" + diagnostics(n, log)
+    # Insert mode at a hole with real keystrokes. The embedded model is small: use the first of a few holes
+    # where the server proposes something (the check is the editor path, not the model's taste).
+    item = None
+    for line, keys in ((10, ""), (11, ""), (6, ""), (10, "x")):
+        n.command(f"call cursor({line}, 1)")
+        n.input("A" + keys)
+        assert wait(lambda: n.api.get_mode()["mode"] == "i", 5)
+        # Neovim's built-in client requests on its own (InsertEnter/CursorMovedI + 200 ms debounce) and draws
+        # ghost text; once it shows, the same request to the server is answered from its cache (no race).
+        if wait(lambda: n.exec_lua("return unmask_test.ghost()"), 15):
+            item = n.exec_lua("return unmask_test.suggest(2)")
+            if item and item.get("insertText"):
+                break
+        n.input("<Esc>")
+        if keys: n.command("undo")
+    assert item and item["insertText"], "ghost text shown and the server's suggestion read back" + diagnostics(n, log)
+    row = n.api.win_get_cursor(0)[0]
     lines = n.current.buffer[:]
     n.input("<M-l>")          # the plugin's accept key
-    expected = n.exec_lua("return unmask_test.apply(...)", lines, item, 10)
+    expected = n.exec_lua("return unmask_test.apply(...)", lines, item, row)
     assert wait(lambda: n.current.buffer[:] == expected, 5), f"buffer after accept:\n{n.current.buffer[:]}\nexpected:\n{expected}" + diagnostics(n, log)
     n.input("<Esc>")
 
-    # Canvas frames: a request made in insert mode draws at least one frame extmark before the answer.
-    n.command("call append(10, '    ')")
-    n.command("call cursor(11, 5)")
-    n.input("A")
-    assert wait(lambda: n.api.get_mode()["mode"] == "i", 5)
+    # Canvas frames: entering insert mode at a new line makes Neovim request a suggestion; the plugin must
+    # draw at least one frame of the denoising canvas as an extmark before the answer.
+    n.command("call append(line('$'), '    ')")
+    n.command("call cursor(line('$'), 5)")
     n.exec_lua("require('unmask').state.frames_drawn = 0")
-    n.exec_lua("unmask_test.suggest(1)")
-    frames = n.exec_lua("return require('unmask').state.frames_drawn")
-    assert frames > 0, "canvas frames drawn as extmarks" + diagnostics(n, log)
+    n.input("A")
+    assert wait(lambda: n.exec_lua("return require('unmask').state.frames_drawn") > 0, 30), "canvas frames drawn as extmarks" + diagnostics(n, log)
     n.input("<Esc>")
 
     # :UnmaskFill on a selection holding a TODO: the server applies the edit through workspace/applyEdit.
