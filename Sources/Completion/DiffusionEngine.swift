@@ -101,18 +101,17 @@ public final class DiffusionEngine: CompletionEngine, @unchecked Sendable {
     func cachedInline(_ r: CompletionRequest) -> CompletionResult? {
         lock.lock(); defer { lock.unlock() }
         guard let last = lastInline, last.uri == r.uri else { return nil }
-        let u = r.text.utf8
         let b = r.text.utf8.prefix(r.cursor), a = r.text.utf8.dropFirst(r.cursor)
         guard a.elementsEqual(last.after.utf8), b.starts(with: last.before.utf8) else { return nil }
         let typed = String(decoding: b.dropFirst(last.before.utf8.count), as: UTF8.self)
         guard last.tail.hasPrefix(typed), last.tail.count > typed.count else { return nil }
-        _ = u
         let remaining = String(last.tail.dropFirst(typed.count))
         return CompletionResult(edits: [CompletionEdit(range: r.cursor..<r.cursor, newText: remaining)], early: last.early, cached: true)
     }
 
     func remember(_ r: CompletionRequest, insert: String, range: Swift.Range<Int>, early: Bool) {
-        guard range.lowerBound == r.cursor, range.upperBound == r.cursor else { lock.lock(); lastInline = nil; lock.unlock(); return }
+        // Only finished answers at the cursor are reused; a draft cut by the deadline is not.
+        guard range.lowerBound == r.cursor, range.upperBound == r.cursor, !early else { lock.lock(); lastInline = nil; lock.unlock(); return }
         let before = String(decoding: r.text.utf8.prefix(r.cursor), as: UTF8.self)
         let after = String(decoding: r.text.utf8.dropFirst(r.cursor), as: UTF8.self)
         lock.lock(); lastInline = (r.uri, before, after, insert, early); lock.unlock()
@@ -211,7 +210,7 @@ public final class DiffusionEngine: CompletionEngine, @unchecked Sendable {
         guard !suspicious.isEmpty else { return CompletionResult(edits: [], forwards: 1) }
         var template = tokens
         for k in suspicious { template[k] = bundle.maskID }
-        let f = try denoise(r, hole: region, maskCount: template.count, template: template, cancel: cancel, onFrame: onFrame, keepFixedDecode: true)
+        let f = try denoise(r, hole: region, maskCount: template.count, template: template, cancel: cancel, onFrame: onFrame)
         if f.cancelled { return CompletionResult(edits: [], cancelled: true) }
         // Only the part that really changed.
         let new = Array(f.text.utf8), oldB = Array(old.utf8)
@@ -265,7 +264,7 @@ public final class DiffusionEngine: CompletionEngine, @unchecked Sendable {
     }
 
     func denoise(_ r: CompletionRequest, hole: Swift.Range<Int>, maskCount: Int, template: [Int32]? = nil, cancel: CancellationToken,
-                 onFrame: (CanvasFrame) -> Void, keepFixedDecode: Bool = false) throws -> Fill {
+                 onFrame: (CanvasFrame) -> Void) throws -> Fill {
         let spec = try canvasSpec(r, hole: hole, maskCount: maskCount, template: template)
         var options = settings.denoiseOptions(deadline: r.deadline)
         options.forbidden = bundle.forbidden
@@ -282,7 +281,6 @@ public final class DiffusionEngine: CompletionEngine, @unchecked Sendable {
         let ends = Set([bundle.config.padTokenID, bundle.config.eosTokenID].compactMap { $0 })
         let text = tok.decode(res.rawMiddle.filter { !ends.contains($0) && $0 != bundle.maskID })
         let holes = res.holeTokens.map { tok.decode($0) }
-        _ = keepFixedDecode
         return Fill(text: text, holes: holes, early: res.early, cancelled: res.cancelled, forwards: res.forwards)
     }
 

@@ -36,14 +36,12 @@ enum ForwardBench {
             let T = try a.int("tokens") ?? 512, R = try a.int("rows") ?? 32, B = try a.int("block") ?? 32, reps = try a.int("repeats") ?? 3
             let threads = try a.int("threads") ?? ProcessInfo.processInfo.activeProcessorCount
             let cfg = try ModelConfig(json: shape, path: shapeName)
-            let loadMs = try time { _ = 0 }
             var model: DiffusionTransformer!
             // Random weights "stored" as BF16 (as the real checkpoints are); --weights f32 converts them to F32 panels.
             guard let precision = DiffusionTransformer.WeightPrecision(rawValue: a.values["weights"] ?? "stored") else {
                 throw Arguments.Failure(description: "--weights must be stored or f32")
             }
             let buildMs = try time { model = try DiffusionTransformer(config: cfg, weights: RandomWeights(seed: 1), pool: ThreadPool(threads: threads), precision: precision) }
-            _ = loadMs
             let tokens = (0..<T).map { Int32(($0 * 7919) % cfg.vocabSize) }
             let rows = Array(stride(from: T - R, to: T, by: 1))
             var full: [Double] = [], cached: [Double] = []
