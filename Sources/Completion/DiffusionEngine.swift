@@ -274,11 +274,17 @@ public final class DiffusionEngine: CompletionEngine, @unchecked Sendable {
         options.blockLength = blockLength
         let denoiser = try Denoiser(model: bundle.model, options: options, maskID: bundle.maskID)
         let tok = bundle.tokenizer
-        let res = try denoiser.run(spec, isCancelled: { cancel.isCancelled }, onStep: { frame in
-            if settings.enableFrames { onFrame(render(frame, hole: hole, steps: max(options.steps, maskCount))) }
-            return true
-        })
         let ends = Set([bundle.config.padTokenID, bundle.config.eosTokenID].compactMap { $0 })
+        let res: DenoiseResult
+        if ends.isEmpty && template == nil && maskCount >= 8 {
+            // No token can end a hole early: try a few lengths and keep the most likely fill.
+            res = try denoiser.bestOfLengths(spec, lengths: [maskCount / 4, maskCount / 2, maskCount], isCancelled: { cancel.isCancelled })
+        } else {
+            res = try denoiser.run(spec, isCancelled: { cancel.isCancelled }, onStep: { frame in
+                if settings.enableFrames { onFrame(render(frame, hole: hole, steps: max(options.steps, maskCount))) }
+                return true
+            })
+        }
         let text = tok.decode(res.rawMiddle.filter { !ends.contains($0) && $0 != bundle.maskID })
         let holes = res.holeTokens.map { tok.decode($0) }
         return Fill(text: text, holes: holes, early: res.early, cancelled: res.cancelled, forwards: res.forwards)
