@@ -27,7 +27,7 @@ public final class Tokenizer: @unchecked Sendable {
 
     private var cache: [ArraySlice<UInt8>: [Int32]] = [:]
     private let cacheLock = NSLock()
-    static let cacheLimit = 50_000
+    static let cacheLimit = 8_192
 
     init(pattern: PreTokenizerPattern, nfc: Bool, ignoreMerges: Bool, vocab: [String: Int32],
          merges: [UInt64: (rank: Int32, id: Int32)], added: [AddedToken], roles: [String: String], warnings: [String]) {
