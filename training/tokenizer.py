@@ -7,6 +7,8 @@ tokenizer's Qwen2 scanner serves both the real checkpoints and our own model.
 Special tokens: <|endoftext|>=0 (end of text, also the file separator), <|mask|>=1, <|pad|>=2.
 
 Usage: python3 training/tokenizer.py --data /root/unmask-data --vocab 4096 --out /root/unmask-data/tok
+       [--reuse models/unmask-code-4m/tokenizer.json]   (encode with a shipped tokenizer instead of training one,
+                                                         so a continued run keeps the embedded model's ids)
 Writes OUT/tokenizer.json and DATA/{train,valid}.bin (uint16 ids, files separated by <|endoftext|>)
 plus DATA/{train,valid}.lang.bin (uint8 language code per token, used for weighted sampling).
 """
@@ -28,14 +30,7 @@ def build(vocab):
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
     return tok, trainer
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--data", default="/root/unmask-data")
-    ap.add_argument("--vocab", type=int, default=4096)
-    ap.add_argument("--out", default="/root/unmask-data/tok")
-    ap.add_argument("--sample-mb", type=float, default=40)
-    a = ap.parse_args()
-    rows = [json.loads(l) for l in open(os.path.join(a.data, "train.jsonl"))]
+def train(a, rows):
     rng = random.Random(0)
     sample = rng.sample(rows, len(rows)); acc = 0; texts = []
     for r in sample:
@@ -43,8 +38,24 @@ def main():
         if acc > a.sample_mb * 1e6: break
     tok, trainer = build(a.vocab)
     tok.train_from_iterator(texts, trainer)
-    os.makedirs(a.out, exist_ok=True)
     tok.save(os.path.join(a.out, "tokenizer.json"))
+    return tok
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default="/root/unmask-data")
+    ap.add_argument("--vocab", type=int, default=4096)
+    ap.add_argument("--out", default="/root/unmask-data/tok")
+    ap.add_argument("--sample-mb", type=float, default=40)
+    ap.add_argument("--reuse", help="an existing tokenizer.json to encode with (no training)")
+    a = ap.parse_args()
+    rows = [json.loads(l) for l in open(os.path.join(a.data, "train.jsonl"))]
+    os.makedirs(a.out, exist_ok=True)
+    if a.reuse:
+        tok = Tokenizer.from_file(a.reuse)
+        tok.save(os.path.join(a.out, "tokenizer.json"))
+    else:
+        tok = train(a, rows)
     for split in ("train", "valid"):
         rs = rows if split == "train" else [json.loads(l) for l in open(os.path.join(a.data, "valid.jsonl"))]
         encs = tok.encode_batch([r["text"] for r in rs], add_special_tokens=False)

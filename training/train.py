@@ -10,7 +10,9 @@ Objective, per sample in a batch (half and half by default):
     the middle and to leave the unused slots empty.
 Logits are computed only at masked positions (the vocabulary projection is the costly part).
 
-Usage: python3 training/train.py --run /root/unmask-runs/m5 --minutes 120 [--resume]
+Usage: python3 training/train.py --run /root/unmask-runs/m5 --minutes 120
+       [--init models/unmask-code-4m]   (a new run starting from an exported model's weights, fresh optimiser:
+                                         how a later session continues when the earlier checkpoint is gone)
 Checkpoints every --save-minutes to RUN/ckpt.pt; the loss curve is appended to training/logs/RUN_NAME.txt.
 """
 import argparse, json, math, os, time
@@ -122,6 +124,7 @@ def main():
     ap.add_argument("--total-steps", type=int, default=12000); ap.add_argument("--infill-frac", type=float, default=0.5)
     ap.add_argument("--save-minutes", type=float, default=8); ap.add_argument("--compile", action="store_true")
     ap.add_argument("--bench", type=int, default=0); ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--init", help="model folder (config.json + model.safetensors) to start a new run from")
     a = ap.parse_args()
     torch.set_num_threads(a.threads); torch.manual_seed(0)
     os.makedirs(a.run, exist_ok=True)
@@ -143,11 +146,18 @@ def main():
         s = torch.load(ck, weights_only=False)
         model.load_state_dict(s["model"]); opt.load_state_dict(s["opt"]); step, tokens, spent = s["step"], s["tokens"], s["minutes"]
         print(f"resumed at step {step}, {tokens/1e6:.1f} M tokens, {spent:.1f} min")
+    elif a.init:
+        from safetensors.torch import load_file
+        sd = {k: v.float() for k, v in load_file(os.path.join(a.init, "model.safetensors")).items()}
+        missing, unexpected = model.load_state_dict(sd, strict=False)
+        assert not unexpected and all(k == "lm_head.weight" for k in missing), (missing, unexpected)
+        prior = json.load(open(os.path.join(a.init, "config.json"))).get("unmask_training", {})
+        print(f"initialised from {a.init} (trained {prior})")
     json.dump(cfg, open(os.path.join(a.run, "model_config.json"), "w"), indent=1)
     log = open(os.path.join(os.path.dirname(__file__), "logs", os.path.basename(a.run.rstrip("/")) + ".txt"), "a")
     if step == 0:
         n = sum(p.numel() for p in model.parameters())
-        log.write(f"# config {a.config} {json.dumps(cfg)} params {n/1e6:.2f} M; B={a.B} L={a.L} lr={a.lr} infill_frac={a.infill_frac}\n# step tokens_M minutes train_loss valid_loss lr\n")
+        log.write(f"# config {a.config} {json.dumps(cfg)} params {n/1e6:.2f} M; B={a.B} L={a.L} lr={a.lr} infill_frac={a.infill_frac} init={a.init}\n# step tokens_M minutes train_loss valid_loss lr\n")
     t0 = time.time(); last_save = t0; ema = None
     def save():
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "tokens": tokens,

@@ -266,7 +266,7 @@ public final class DiffusionEngine: CompletionEngine, @unchecked Sendable {
     func denoise(_ r: CompletionRequest, hole: Swift.Range<Int>, maskCount: Int, template: [Int32]? = nil, cancel: CancellationToken,
                  onFrame: (CanvasFrame) -> Void) throws -> Fill {
         let spec = try canvasSpec(r, hole: hole, maskCount: maskCount, template: template)
-        var options = settings.denoiseOptions(deadline: r.deadline)
+        var options = settings.denoiseOptions(deadline: r.deadline, slots: maskCount)
         options.forbidden = bundle.forbidden
         options.vocabularyLimit = bundle.tokenizer.vocabularySize
         if template != nil { options.maxExpansions = 0 }

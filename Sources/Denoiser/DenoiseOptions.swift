@@ -34,7 +34,8 @@ public enum Algorithm: String, Sendable, CaseIterable {
 /// Everything that steers one denoising run. All knobs are plain values; the seed fixes any randomness.
 public struct DenoiseOptions: Sendable {
     public var algorithm: Algorithm = .threshold
-    /// Forward passes for the Dream/LLaDA schedules (ignored by `threshold`, which stops when done).
+    /// Forward passes for the Dream/LLaDA schedules; for `threshold`, a budget per block (it stops
+    /// earlier when every slot is done, and commits more per step when confidences stay below τ).
     public var steps: Int = 32
     /// Fast-dLLM τ.
     public var threshold: Float = 0.9
@@ -57,10 +58,24 @@ public struct DenoiseOptions: Sendable {
     /// Dream-Coder's pad penalty: subtracted from the end tokens' logits (pad/eos), scaled by the
     /// fraction of the hole still masked, so a hole ends early only when the model is sure.
     public var endPenalty: Float = 0
+    /// How a hole's length is decided when the model has end ids (pad/eos) and no `<|expand|>`.
+    public var endRule: EndRule = .token
     /// DreamOn-style expansion budget (extra slots the model may add with `<|expand|>`).
     public var maxExpansions = 32
 
     public init() {}
+}
+
+/// How end ids (pad/eos) shorten a hole.
+public enum EndRule: String, Sendable, CaseIterable {
+    /// As the published samplers do: an end id is a token like any other, committed when its slot's
+    /// turn comes; every masked slot after it then becomes the same end id.
+    case token
+    /// Length first: at the first step, the hole's tail is split at the most likely boundary between content
+    /// and end slots (each slot's end probability taken as independent) and the end part is committed
+    /// at once; content slots are then drawn from the distribution conditioned on "not an end id".
+    /// One step decides the length instead of one step per trailing pad.
+    case trailingRun = "run"
 }
 
 /// What a run produced.

@@ -59,6 +59,10 @@ public struct Denoiser {
         let blockCount = (n0 + blockLen - 1) / blockLen
         var stopped = false
         var blockStart = canvas.middleStart
+        let runRule = options.endRule == .trailingRun && !endIDs.isEmpty && cfg.expandTokenID == nil
+        let endFill = cfg.padTokenID ?? cfg.eosTokenID ?? maskID
+        let holeRanges = Self.holes(of: canvas, fixed: fixed)
+        var lengthDecided = Set<Int>()               // holes whose end run has been chosen
 
         func frame(step: Int) -> StepFrame {
             let r = canvas.middleRange
@@ -95,18 +99,42 @@ public struct Denoiser {
                 sampler.currentEndPenalty = options.endPenalty * stillMasked
                 var props: [(pos: Int, p: Proposal)] = []
                 for (r, pos) in masked.enumerated() {
-                    let p = sampler.propose(logits.row(r), rng: &rng)
+                    let p = sampler.propose(logits.row(r), rng: &rng, excludeEnds: runRule)
                     props.append((pos, p)); guesses[pos] = p
+                }
+                // Length first: once per hole, at the first step that sees its last slot, commit the most
+                // likely end run in one go. (Re-deciding every step lets committed ends pull the
+                // next slots into ending too: a weak model then collapses the hole to nothing.)
+                var runCommitted = 0
+                if runRule {
+                    var endProbability: [Int: Float] = [:]
+                    for (pos, p) in props { endProbability[pos] = p.endProbability }
+                    for (h, hole) in holeRanges.enumerated() where !lengthDecided.contains(h) && endProbability[hole.upperBound - 1] != nil {
+                        lengthDecided.insert(h)
+                        for q in Self.trailingEndRun(hole: hole, tokens: canvas.tokens, maskID: maskID, endIDs: endIDs, endProbability: endProbability)
+                        where canvas.tokens[q] == maskID {
+                            canvas.tokens[q] = endFill; guesses[q] = nil; runCommitted += 1
+                            logProbSum += Double(logf(max(endProbability[q] ?? 1, 1e-30))); logProbCount += 1
+                        }
+                    }
+                    if runCommitted > 0 { props.removeAll { canvas.tokens[$0.pos] != maskID } }
                 }
                 // How many to commit, and which.
                 var commit: [Int] = []
+                var committedNow = runCommitted
                 let order = props.indices.sorted { props[$0].p.confidence > props[$1].p.confidence || (props[$0].p.confidence == props[$1].p.confidence && props[$0].pos < props[$1].pos) }
-                if let k = options.tokensPerStep {
-                    commit = order.prefix(min(k, props.count)).map { $0 }
+                if props.isEmpty {
+                    commit = []
+                } else if let k = options.tokensPerStep {
+                    // The end run counts as one committed token (the autoregressive model's end-of-text).
+                    commit = order.prefix(min(k - (runCommitted > 0 ? 1 : 0), props.count)).map { $0 }
                 } else {
                     switch options.algorithm {
                     case .threshold:
-                        commit = [order[0]] + order.dropFirst().filter { exp(props[$0].p.logProb) >= options.threshold }
+                        // Every slot at ≥ τ, and at least enough of the most confident ones to finish the
+                        // block within its step budget (`steps`): a weak model's confidences rarely reach τ.
+                        let quota = (props.count + max(1, stepsHere - i) - 1) / max(1, stepsHere - i)
+                        commit = Array(order.prefix(max(1, quota))) + order.dropFirst(max(1, quota)).filter { exp(props[$0].p.logProb) >= options.threshold }
                     case .origin:
                         let p = i < stepsHere - 1 ? 1 - schedule(i + 1, stepsHere) / schedule(i, stepsHere) : 1
                         commit = props.indices.filter { _ in rng.uniform() < p }
@@ -118,7 +146,6 @@ public struct Denoiser {
                         commit = Array(order.prefix(i >= stepsHere - 1 ? props.count : max(q, 0)))
                     }
                 }
-                var committedNow = 0
                 for j in commit {
                     let (pos, p) = props[j]
                     guard canvas.tokens[pos] == maskID else { continue }
@@ -195,6 +222,27 @@ extension Denoiser {
 }
 
 extension Denoiser {
+    /// The end run to commit in `hole`: the tail [ℓ, e0) of masked slots, where e0 starts the end slots
+    /// already committed and ℓ maximises Σ_{masked i<ℓ} log(1 − pe_i) + Σ_{i≥ℓ} log pe_i over the
+    /// masked slots after the last content token (only slots with a proposal this step take part).
+    /// Ties keep the longer content. Empty when the model prefers content everywhere.
+    static func trailingEndRun(hole: Swift.Range<Int>, tokens: [Int32], maskID: Int32, endIDs: Set<Int32>,
+                               endProbability: [Int: Float]) -> Swift.Range<Int> {
+        var e0 = hole.upperBound
+        while e0 > hole.lowerBound && endIDs.contains(tokens[e0 - 1]) { e0 -= 1 }
+        var w = e0
+        while w > hole.lowerBound && tokens[w - 1] == maskID && endProbability[w - 1] != nil { w -= 1 }
+        guard w < e0 else { return e0..<e0 }
+        // score(ℓ) − score(e0) = Σ_{i∈[ℓ,e0)} (log pe_i − log(1 − pe_i)), accumulated right to left.
+        var best = e0, bestGain: Double = 0, gain: Double = 0
+        for l in stride(from: e0 - 1, through: w, by: -1) {
+            let pe = Double(min(max(endProbability[l]!, 1e-30), 1 - 1e-7))
+            gain += log(pe) - log(1 - pe)
+            if gain > bestGain { bestGain = gain; best = l }
+        }
+        return best..<e0
+    }
+
     /// Maximal runs of non-fixed middle slots: one per hole of the template.
     static func holes(of canvas: Canvas, fixed: Set<Int>) -> [Swift.Range<Int>] {
         var out: [Swift.Range<Int>] = []

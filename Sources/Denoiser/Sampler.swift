@@ -7,6 +7,8 @@ public struct Proposal: Sendable {
     public var confidence: Float
     /// log p(token) under the filtered distribution.
     public var logProb: Float
+    /// Probability mass of the end ids (pad/eos) before any exclusion: the slot's vote for "the hole ends here".
+    public var endProbability: Float = 0
 }
 
 /// Temperature → top-p → top-k → sample (or argmax at temperature 0), then the algorithm's confidence.
@@ -17,7 +19,9 @@ struct Sampler {
     var endIDs: Set<Int32> = []
     var currentEndPenalty: Float = 0
 
-    func propose(_ row: ArraySlice<Float>, rng: inout RandomSource) -> Proposal {
+    /// `excludeEnds`: the token is drawn from the distribution conditioned on "not an end id" (the
+    /// length is decided elsewhere); `endProbability` still reports the end ids' mass.
+    func propose(_ row: ArraySlice<Float>, rng: inout RandomSource, excludeEnds: Bool = false) -> Proposal {
         let V = options.vocabularyLimit.map { min($0, row.count) } ?? row.count
         var l = [Float](repeating: -.infinity, count: V)
         let base = row.startIndex
@@ -32,6 +36,12 @@ struct Sampler {
         var z: Float = 0
         for i in 0..<V where l[i] > -.infinity { let e = expf(l[i] - mx); p[i] = e; z += e }
         for i in 0..<V { p[i] /= z }
+        var endProbability: Float = 0
+        for e in endIDs where Int(e) < V && e >= 0 { endProbability += p[Int(e)] }
+        if excludeEnds && endProbability < 1 {
+            for e in endIDs where Int(e) < V && e >= 0 { p[Int(e)] = 0 }
+            for i in 0..<V { p[i] /= 1 - endProbability }
+        }
         var token: Int
         if options.temperature > 0 {
             if options.topP < 1 || options.topK > 0 { filter(&p) }
@@ -61,7 +71,7 @@ struct Sampler {
             conf = Float(rng.uniform())
         default: break
         }
-        return Proposal(token: Int32(token), confidence: conf, logProb: logf(max(pt, 1e-30)))
+        return Proposal(token: Int32(token), confidence: conf, logProb: logf(max(pt, 1e-30)), endProbability: endProbability)
     }
 
     func argmax(_ p: [Float]) -> Int {

@@ -207,7 +207,7 @@ extension LanguageServer {
     func doctor() -> JSONValue {
         var o: [String: JSONValue] = ["state": .string(engineState.rawValue), "positionEncoding": .string(encoding.rawValue),
                                       "openDocuments": .int(documents.documents.count), "version": .string(Self.version),
-                                      "settings": ["steps": .int(settings.steps), "threshold": .double(Double(settings.threshold)),
+                                      "settings": ["steps": settings.steps.map { .int($0) } ?? .string("auto"), "threshold": .double(Double(settings.threshold)),
                                                    "algorithm": .string(settings.algorithm.rawValue), "deadlineMs": .int(settings.deadlineMs),
                                                    "maxTokens": .int(settings.maxTokens), "contextTokens": .int(settings.contextTokens)]]
         let cur = host.current

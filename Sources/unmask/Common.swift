@@ -4,18 +4,19 @@ import Denoiser
 
 /// Options every model-using command shares, and engine construction from them.
 enum Common {
-    static let modelOptions: Set<String> = ["model", "steps", "threshold", "algorithm", "temperature", "tokens-per-step", "seed", "threads", "block", "end-penalty"]
+    static let modelOptions: Set<String> = ["model", "steps", "threshold", "algorithm", "temperature", "tokens-per-step", "seed", "threads", "block", "end-penalty", "end-rule"]
     static let modelSwitches: Set<String> = ["no-cache"]
 
     static let modelHelp = """
       --model DIR            model folder (default: the embedded model, \(ModelLocator.defaultName))
-      --steps S              forward passes for the Dream/LLaDA schedules (default 16)
+      --steps S              forward-pass budget per hole (default: threshold 1 per 12 slots, at least 2; others 16)
       --threshold T          Fast-dLLM confidence threshold (default 0.9)
       --algorithm A          threshold | maskgit_plus | topk_margin | entropy | origin | low_confidence | random
       --tokens-per-step K    commit exactly K tokens per forward (1 = autoregressive-equivalent baseline)
       --temperature X        sampling temperature (default 0: greedy, deterministic)
       --seed N               RNG seed for sampling
-      --end-penalty P        logit penalty on padding/end tokens, annealed as the hole fills (default 3)
+      --end-penalty P        logit penalty on padding/end tokens, annealed as the hole fills (default 0)
+      --end-rule R           run (default: the end run is decided in one step) | token (as published samplers)
       --no-cache             recompute the whole canvas at every step
       --threads N            worker threads (default: all cores)
     """
@@ -32,6 +33,10 @@ enum Common {
         if let v = try a.float("temperature") { s.temperature = v }
         if let v = try a.int("seed") { s.seed = UInt64(max(0, v)) }
         if let v = try a.float("end-penalty") { s.endPenalty = v }
+        if let v = a.values["end-rule"] {
+            guard let r = EndRule(rawValue: v) else { throw Arguments.Failure(description: "--end-rule '\(v)' is not one of \(EndRule.allCases.map(\.rawValue).joined(separator: ", "))") }
+            s.endRule = r
+        }
         if a.switches.contains("no-cache") { s.useCache = false }
         return s
     }
