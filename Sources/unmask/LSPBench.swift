@@ -1,8 +1,8 @@
 import Foundation
 
 /// `unmask bench lsp CASES`: starts `unmask lsp` as a subprocess and, for each case, opens the document
-/// with the hole and requests an inline completion at it; prints p50/p95 latency and exact match as
-/// the editor sees it.
+/// with the hole and requests an inline completion at it; prints p50/p95 latency, exact match and the
+/// first suggested line's exact match and edit similarity as the editor sees it.
 enum LSPBench {
     static func run(_ argv: ArraySlice<String>) -> Int32 {
         do {
@@ -15,7 +15,7 @@ enum LSPBench {
             client.notify("initialized", [:])
             // Wait until the model is ready.
             _ = try client.request("workspace/executeCommand", ["command": "unmask.doctor"])
-            var lat: [Double] = [], exact = 0, firstLine = 0, n = 0
+            var lat: [Double] = [], exact = 0, firstLine = 0, n = 0, firstSim = 0.0
             for (i, line) in cases.enumerated() {
                 guard let o = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any],
                       let prompt = o["prompt"] as? String, let suffix = o["suffix"] as? String, let truth = o["canonical_solution"] as? String else { continue }
@@ -35,6 +35,7 @@ enum LSPBench {
                 if EvalCommand.normalise(insert) == EvalCommand.normalise(truth) { exact += 1 }
                 let first = insert.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
                 if EvalCommand.normalise(first) == EvalCommand.normalise(truth) { firstLine += 1 }
+                firstSim += EvalCommand.similarity(first, truth)
                 client.notify("textDocument/didClose", ["textDocument": ["uri": uri]])
                 EvalCommand.progress(i + 1, cases.count, exact: exact, n: n)
             }
@@ -43,7 +44,7 @@ enum LSPBench {
             client.notify("exit", nil)
             lat.sort()
             func pct(_ p: Double) -> Double { lat.isEmpty ? 0 : lat[min(lat.count - 1, Int(Double(lat.count - 1) * p))] }
-            Output.out("{\"requests\": \(n), \"exact_match\": \(n > 0 ? Double(exact) / Double(n) : 0), \"first_line_exact_match\": \(n > 0 ? Double(firstLine) / Double(n) : 0), \"latency_p50_ms\": \(pct(0.5)), \"latency_p95_ms\": \(pct(0.95))}")
+            Output.out("{\"requests\": \(n), \"exact_match\": \(n > 0 ? Double(exact) / Double(n) : 0), \"first_line_exact_match\": \(n > 0 ? Double(firstLine) / Double(n) : 0), \"first_line_edit_similarity\": \(n > 0 ? firstSim / Double(n) : 0), \"latency_p50_ms\": \(pct(0.5)), \"latency_p95_ms\": \(pct(0.95))}")
             return 0
         } catch { Output.err("unmask bench lsp: \(error)"); return 1 }
     }
