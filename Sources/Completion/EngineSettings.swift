@@ -29,6 +29,8 @@ public struct EngineSettings: Sendable, Equatable {
     public var endPenalty: Float = 0
     /// How a hole's length is chosen (see `EndRule`): `run` decides the end run in one step.
     public var endRule: EndRule = .trailingRun
+    /// See `DenoiseOptions.deferRepeats`.
+    public var deferRepeats = true
     /// Limits that refuse rather than slow down.
     public var maxDocumentBytes = 64 << 20
     public var maxOpenDocuments = 500
@@ -36,7 +38,7 @@ public struct EngineSettings: Sendable, Equatable {
     public init() {}
 
     public static let knownKeys: Set<String> = ["model", "steps", "threshold", "algorithm", "temperature", "maxTokens", "deadlineMs",
-                                                "contextTokens", "debounceMs", "useCache", "enable", "seed", "endPenalty", "endRule", "maxDocumentBytes", "maxOpenDocuments"]
+                                                "contextTokens", "debounceMs", "useCache", "enable", "seed", "endPenalty", "endRule", "deferRepeats", "maxDocumentBytes", "maxOpenDocuments"]
 
     /// Applies one setting; returns a message when the key is unknown or the value ill-typed (nothing is changed then).
     public mutating func apply(_ key: String, _ value: Any) -> String? {
@@ -72,6 +74,7 @@ public struct EngineSettings: Sendable, Equatable {
         case "contextTokens": guard let v = int(16, 32768) else { return bad("an integer 16...32768") }; contextTokens = v
         case "debounceMs": guard let v = int(0, 5000) else { return bad("an integer 0...5000") }; debounceMs = v
         case "useCache": guard let b = value as? Bool else { return bad("true or false") }; useCache = b
+        case "deferRepeats": guard let b = value as? Bool else { return bad("true or false") }; deferRepeats = b
         case "seed": guard let v = int(0, Int.max) else { return bad("a non-negative integer") }; seed = UInt64(v)
         case "maxDocumentBytes": guard let v = int(1024, 1 << 30) else { return bad("an integer 1024...2^30") }; maxDocumentBytes = v
         case "maxOpenDocuments": guard let v = int(1, 100_000) else { return bad("an integer 1...100000") }; maxOpenDocuments = v
@@ -102,6 +105,7 @@ public struct EngineSettings: Sendable, Equatable {
         o.algorithm = algorithm; o.steps = steps(forSlots: slots); o.threshold = threshold; o.temperature = temperature
         o.useCache = useCache; o.seed = seed; o.deadline = deadline; o.endPenalty = endPenalty
         o.endRule = endRule
+        o.deferRepeats = deferRepeats
         return o
     }
 }

@@ -58,6 +58,9 @@ public struct DenoiseOptions: Sendable {
     /// Dream-Coder's pad penalty: subtracted from the end tokens' logits (pad/eos), scaled by the
     /// fraction of the hole still masked, so a hole ends early only when the model is sure.
     public var endPenalty: Float = 0
+    /// Threshold decoding: a slot whose token equals a neighbour's committed in the same step waits a
+    /// step (parallel commits of a weak model otherwise stutter: "under under Apache").
+    public var deferRepeats = false
     /// How a hole's length is decided when the model has end ids (pad/eos) and no `<|expand|>`.
     public var endRule: EndRule = .token
     /// DreamOn-style expansion budget (extra slots the model may add with `<|expand|>`).

@@ -133,8 +133,21 @@ public struct Denoiser {
                     case .threshold:
                         // Every slot at ≥ τ, and at least enough of the most confident ones to finish the
                         // block within its step budget (`steps`): a weak model's confidences rarely reach τ.
-                        let quota = (props.count + max(1, stepsHere - i) - 1) / max(1, stepsHere - i)
-                        commit = Array(order.prefix(max(1, quota))) + order.dropFirst(max(1, quota)).filter { exp(props[$0].p.logProb) >= options.threshold }
+                        let stepsLeft = max(1, stepsHere - i)
+                        let quota = max(1, (props.count + stepsLeft - 1) / stepsLeft)
+                        if stepsLeft == 1 || !options.deferRepeats {
+                            commit = Array(order.prefix(quota)) + order.dropFirst(quota).filter { exp(props[$0].p.logProb) >= options.threshold }
+                        } else {
+                            // Slots decided in the same step cannot see each other: a token equal to its
+                            // neighbour's in this step waits for the next step, which sees the neighbour.
+                            var chosen: [Int: Int32] = [:]
+                            for j in order {
+                                let (pos, p) = props[j]
+                                guard commit.count < quota || exp(p.logProb) >= options.threshold else { continue }
+                                if chosen[pos - 1] == p.token || chosen[pos + 1] == p.token { continue }
+                                chosen[pos] = p.token; commit.append(j)
+                            }
+                        }
                     case .origin:
                         let p = i < stepsHere - 1 ? 1 - schedule(i + 1, stepsHere) / schedule(i, stepsHere) : 1
                         commit = props.indices.filter { _ in rng.uniform() < p }

@@ -5,7 +5,7 @@ import Denoiser
 /// Options every model-using command shares, and engine construction from them.
 enum Common {
     static let modelOptions: Set<String> = ["model", "steps", "threshold", "algorithm", "temperature", "tokens-per-step", "seed", "threads", "block", "end-penalty", "end-rule"]
-    static let modelSwitches: Set<String> = ["no-cache"]
+    static let modelSwitches: Set<String> = ["no-cache", "no-defer-repeats"]
 
     static let modelHelp = """
       --model DIR            model folder (default: the embedded model, \(ModelLocator.defaultName))
@@ -17,6 +17,7 @@ enum Common {
       --seed N               RNG seed for sampling
       --end-penalty P        logit penalty on padding/end tokens, annealed as the hole fills (default 0)
       --end-rule R           run (default: the end run is decided in one step) | token (as published samplers)
+      --no-defer-repeats     let parallel commits repeat a neighbour's token in the same step
       --no-cache             recompute the whole canvas at every step
       --threads N            worker threads (default: all cores)
     """
@@ -38,6 +39,7 @@ enum Common {
             s.endRule = r
         }
         if a.switches.contains("no-cache") { s.useCache = false }
+        if a.switches.contains("no-defer-repeats") { s.deferRepeats = false }
         return s
     }
 

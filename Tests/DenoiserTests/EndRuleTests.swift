@@ -57,4 +57,23 @@ func endVote(_ t: Int, pe: Float) -> [Float] {
         o.steps = 4
         #expect(try Denoiser(model: m, options: o).run(spec).committedPerStep == [2, 2, 1, 1])
     }
+
+    @Test func parallelCommitsDeferARepeatOfANeighbour() throws {
+        // Every slot proposes token 3 with the same low confidence; 2 steps for 6 slots.
+        let m = FakeModel { _, _ in peak(3, 1) }
+        var o = DenoiseOptions(); o.algorithm = .threshold; o.steps = 2; o.deferRepeats = true
+        var afterFirst: [Int32] = []
+        let r = try Denoiser(model: m, options: o).run(spec, onStep: { f in
+            if f.step == 1 { afterFirst = f.middle }
+            return true
+        })
+        #expect(afterFirst == [3, 9, 3, 9, 3, 9])
+        #expect(r.rawMiddle == [3, 3, 3, 3, 3, 3] && r.forwards == 2)
+        o.deferRepeats = false
+        _ = try Denoiser(model: m, options: o).run(spec, onStep: { f in
+            if f.step == 1 { afterFirst = f.middle }
+            return true
+        })
+        #expect(afterFirst == [3, 3, 3, 9, 9, 9])
+    }
 }
