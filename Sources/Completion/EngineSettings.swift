@@ -1,10 +1,13 @@
 import Foundation
 import Denoiser
+import DiffusionModel
 
 /// Every knob of the engine, with defaults tuned for this machine. Read from the editor's
 /// `initializationOptions` / `workspace/didChangeConfiguration` under `unmask`.
 public struct EngineSettings: Sendable, Equatable {
     public var model: String?
+    /// In-memory weight format: `stored` (BF16 stays BF16), `f32`, or `int8` (per-row quantised at load).
+    public var weights: DiffusionTransformer.WeightPrecision = .stored
     /// Forward-pass budget per hole. nil: automatic — for `threshold`, one step per 12 slots (at least 2),
     /// which on the embedded model costs no measurable quality against one token per step
     /// (README, "Parallel decoding"); 16 for the Dream/LLaDA schedules.
@@ -37,7 +40,7 @@ public struct EngineSettings: Sendable, Equatable {
 
     public init() {}
 
-    public static let knownKeys: Set<String> = ["model", "steps", "threshold", "algorithm", "temperature", "maxTokens", "deadlineMs",
+    public static let knownKeys: Set<String> = ["model", "weights", "steps", "threshold", "algorithm", "temperature", "maxTokens", "deadlineMs",
                                                 "contextTokens", "debounceMs", "useCache", "enable", "seed", "endPenalty", "endRule", "deferRepeats", "maxDocumentBytes", "maxOpenDocuments"]
 
     /// Applies one setting; returns a message when the key is unknown or the value ill-typed (nothing is changed then).
@@ -57,6 +60,11 @@ public struct EngineSettings: Sendable, Equatable {
         case "model":
             guard let s = value as? String else { return bad("a folder path") }
             model = s.isEmpty ? nil : s
+        case "weights":
+            guard let t = value as? String, let w = DiffusionTransformer.WeightPrecision(rawValue: t) else {
+                return bad("one of \(DiffusionTransformer.WeightPrecision.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            weights = w
         case "steps":
             if let t = value as? String, t == "auto" { steps = nil; return nil }
             guard let v = int(1, 1024) else { return bad("an integer 1...1024 or \"auto\"") }; steps = v

@@ -18,7 +18,8 @@ public final class ModelBundle: @unchecked Sendable {
     public let loadMilliseconds: Double
     public let warnings: [String]
 
-    public init(directory: String, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
+    public init(directory: String, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                weights: DiffusionTransformer.WeightPrecision = .stored) throws {
         let t0 = ContinuousClock.now
         self.directory = directory
         var isDir: ObjCBool = false
@@ -41,7 +42,7 @@ public final class ModelBundle: @unchecked Sendable {
         maskID = mask
         let ckpt: Checkpoint
         do { ckpt = try Checkpoint(directory: directory) } catch { throw ModelError.weights("\(error)") }
-        model = try DiffusionTransformer(config: cfg, weights: ckpt, pool: .init(threads: threads))
+        model = try DiffusionTransformer(config: cfg, weights: ckpt, pool: .init(threads: threads), precision: weights)
         config = cfg; tokenizer = tok
         var forb: Set<Int32> = [mask]
         let ends = Set([cfg.padTokenID, cfg.eosTokenID].compactMap { $0 })

@@ -36,14 +36,15 @@ public final class DiffusionTransformer: @unchecked Sendable {
     let finalNorm: [Float]           // [D]
     let lmHead: PackedMatrix         // [V, D]
     let rope: RoPETable
-    /// Bytes held by weights in memory (packed F32).
+    /// Bytes held by weights in memory (packed, in their in-memory format).
     public let weightBytes: Int
     /// Bytes the checkpoint stores (e.g. BF16 on disk).
     public let storedParameterCount: Int
 
     /// How weights are held in memory: `.stored` keeps BF16 checkpoints in BF16 (exact, half the
-    /// memory) and everything else in F32; `.f32` converts everything to F32.
-    public enum WeightPrecision: String, Sendable { case stored, f32 }
+    /// memory) and everything else in F32; `.f32` converts everything to F32; `.int8` quantises every
+    /// matrix (embedding/head included) per row at load (`--quantize int8`; accuracy cost in the README).
+    public enum WeightPrecision: String, Sendable, CaseIterable { case stored, f32, int8 }
     public let precision: WeightPrecision
 
     public init(config c: ModelConfig, weights src: WeightSource, pool: ThreadPool = ThreadPool(), precision: WeightPrecision = .stored) throws {
@@ -54,7 +55,13 @@ public final class DiffusionTransformer: @unchecked Sendable {
         var ls: [LayerWeights] = []
         var bytes = 0
         var params = 0
-        func format(_ n: String) -> PackedMatrix.Format { precision == .stored && src.storedDType(n) == "BF16" ? .bf16 : .f32 }
+        func format(_ n: String) -> PackedMatrix.Format {
+            switch precision {
+            case .int8: return .int8
+            case .stored: return src.storedDType(n) == "BF16" ? .bf16 : .f32
+            case .f32: return .f32
+            }
+        }
         /// Packs [part rows × cols] tensors, one after another, straight from the source.
         func pack(_ parts: [(String, Int)], cols: Int) throws -> PackedMatrix {
             let p = PackedMatrix(rows: parts.reduce(0) { $0 + $1.1 }, cols: cols, format: format(parts[0].0))

@@ -12,6 +12,7 @@ public enum Matmul {
         switch w.format {
         case .f32: gemm(F32Panel.self, x, m: m, w, y, accumulate: accumulate, pool: pool)
         case .bf16: gemm(BF16Panel.self, x, m: m, w, y, accumulate: accumulate, pool: pool)
+        case .int8: gemm(Int8Panel.self, x, m: m, w, y, accumulate: accumulate, pool: pool)
         }
     }
 
@@ -25,7 +26,10 @@ public enum Matmul {
         }
         pool.forEachRange(w.panelCount) { panels in
             let aPack = UnsafeMutablePointer<Float>.allocate(capacity: mc * kc)
-            defer { aPack.deallocate() }
+            // Int8 panels are widened once per (k block, M block) into [kb][16] F32 and scaled at the store,
+            // so the conversion is amortised over the M block's micro-tiles.
+            let bWide = UnsafeMutablePointer<Float>.allocate(capacity: F.scaled ? kc * 16 : 1)
+            defer { aPack.deallocate(); bWide.deallocate() }
             var k0 = 0
             while k0 < k {
                 let kb = min(kc, k - k0)
@@ -36,11 +40,25 @@ public enum Matmul {
                     for p in panels {
                         let bPanel = UnsafeRawPointer(w.storage) + (p * k + k0) * F.bytesPerK
                         let col0 = p * 16, cols = min(16, n - col0)
+                        let (s0, s1) = scales(F.self, w, panel: p)
+                        if F.scaled {
+                            let raw = UnsafeMutableRawPointer(bWide)
+                            for kk in 0..<kb {
+                                let (b0, b1) = F.load(bPanel, kk)
+                                raw.storeBytes(of: b0, toByteOffset: kk * 64, as: SIMD8<Float>.self)
+                                raw.storeBytes(of: b1, toByteOffset: kk * 64 + 32, as: SIMD8<Float>.self)
+                            }
+                        }
                         var i = 0
                         while i < mb {
                             let rows = min(mr, mb - i)
-                            micro6x16(F.self, kb, aPack + i * kb, bPanel, y + (m0 + i) * n + col0, ldc: n,
-                                      rows: rows, cols: cols, add: accumulate || k0 > 0)
+                            if F.scaled {
+                                micro6x16(F32Panel.self, kb, aPack + i * kb, UnsafeRawPointer(bWide), y + (m0 + i) * n + col0, ldc: n,
+                                          rows: rows, cols: cols, add: accumulate || k0 > 0, scale: (s0, s1))
+                            } else {
+                                micro6x16(F.self, kb, aPack + i * kb, bPanel, y + (m0 + i) * n + col0, ldc: n,
+                                          rows: rows, cols: cols, add: accumulate || k0 > 0, scale: nil)
+                            }
                             i += mr
                         }
                     }
@@ -49,6 +67,14 @@ public enum Matmul {
                 k0 += kb
             }
         }
+    }
+
+    /// The per-row scales of panel `p` as two SIMD8 halves (int8), or ones.
+    @inline(__always)
+    static func scales<F: PanelFormat>(_ format: F.Type, _ w: PackedMatrix, panel p: Int) -> (SIMD8<Float>, SIMD8<Float>) {
+        guard F.scaled, let s = w.scales else { return (SIMD8(repeating: 1), SIMD8(repeating: 1)) }
+        let raw = UnsafeRawPointer(s + p * 16)
+        return (raw.loadUnaligned(as: SIMD8<Float>.self), raw.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self))
     }
 
     /// Packs rows×depth of A (row stride `lda`) into slivers of 6 rows: sliver s is `[depth][6]`,
@@ -68,7 +94,8 @@ public enum Matmul {
 
     @inline(__always)
     static func micro6x16<F: PanelFormat>(_ format: F.Type, _ depth: Int, _ a: UnsafePointer<Float>, _ b: UnsafeRawPointer,
-                          _ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, add: Bool) {
+                          _ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, add: Bool,
+                          scale: (SIMD8<Float>, SIMD8<Float>)?) {
         var c00 = SIMD8<Float>(), c01 = SIMD8<Float>(), c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
         var c20 = SIMD8<Float>(), c21 = SIMD8<Float>(), c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
         var c40 = SIMD8<Float>(), c41 = SIMD8<Float>(), c50 = SIMD8<Float>(), c51 = SIMD8<Float>()
@@ -81,6 +108,10 @@ public enum Matmul {
             av = SIMD8<Float>(repeating: ap[3]); c30 = c30.addingProduct(av, b0); c31 = c31.addingProduct(av, b1)
             av = SIMD8<Float>(repeating: ap[4]); c40 = c40.addingProduct(av, b0); c41 = c41.addingProduct(av, b1)
             av = SIMD8<Float>(repeating: ap[5]); c50 = c50.addingProduct(av, b0); c51 = c51.addingProduct(av, b1)
+        }
+        if let (s0, s1) = scale {
+            c00 *= s0; c01 *= s1; c10 *= s0; c11 *= s1; c20 *= s0; c21 *= s1
+            c30 *= s0; c31 *= s1; c40 *= s0; c41 *= s1; c50 *= s0; c51 *= s1
         }
         store(c00, c01, row: 0, c, ldc: ldc, rows: rows, cols: cols, add: add)
         store(c10, c11, row: 1, c, ldc: ldc, rows: rows, cols: cols, add: add)
@@ -119,6 +150,7 @@ public enum Matmul {
         switch w.format {
         case .f32: gemv(F32Panel.self, x, w, y, accumulate: accumulate, pool: pool)
         case .bf16: gemv(BF16Panel.self, x, w, y, accumulate: accumulate, pool: pool)
+        case .int8: gemv(Int8Panel.self, x, w, y, accumulate: accumulate, pool: pool)
         }
     }
 
@@ -135,6 +167,7 @@ public enum Matmul {
                     a0 = a0.addingProduct(xv, b0)
                     a1 = a1.addingProduct(xv, b1)
                 }
+                if F.scaled { let (s0, s1) = scales(F.self, w, panel: p); a0 *= s0; a1 *= s1 }
                 let col0 = p * 16
                 for j in 0..<min(16, n - col0) {
                     let v = j < 8 ? a0[j] : a1[j - 8]

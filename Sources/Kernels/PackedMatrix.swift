@@ -7,25 +7,36 @@
 /// - `.bf16`: [panelCount][cols][8] 32-bit words (32 bytes per k); word j holds feature j in its low
 ///   half and feature j+8 in its high half, so `w << 16` and `w & 0xFFFF0000` are the two SIMD8 halves.
 ///   BF16 keeps checkpoints stored in BF16 exact at half the memory.
+/// - `.int8`: [panelCount][cols][16] signed bytes (16 bytes per k) plus `scales` [panelCount·16]:
+///   symmetric per-row quantisation, W[r, c] ≈ q[r, c] · scales[r] with scales[r] = max_c |W[r, c]| / 127.
+///   A quarter of F32's memory; the kernels accumulate q·x in F32 and scale once per output.
 public struct PackedMatrix: @unchecked Sendable {
-    public enum Format: String, Sendable { case f32, bf16 }
+    public enum Format: String, Sendable { case f32, bf16, int8 }
     public static let panelWidth = 16
     public let rows: Int          // out_features (N)
     public let cols: Int          // in_features (K)
     public let panelCount: Int
     public let format: Format
     public let storage: UnsafeMutableRawPointer
+    /// `.int8` only: [panelCount·16] per-row scales (zero past `rows`).
+    public let scales: UnsafeMutablePointer<Float>?
 
-    public var bytesPerK: Int { format == .f32 ? 64 : 32 }
-    public var byteCount: Int { panelCount * cols * bytesPerK }
+    public var bytesPerK: Int { Self.bytesPerK(format) }
+    public var byteCount: Int { panelCount * cols * bytesPerK + (scales == nil ? 0 : panelCount * 16 * 4) }
+    static func bytesPerK(_ f: Format) -> Int { f == .f32 ? 64 : f == .bf16 ? 32 : 16 }
 
     /// A zeroed matrix to be filled with `setRows`.
     public init(rows: Int, cols: Int, format: Format = .f32) {
         self.rows = rows; self.cols = cols; self.format = format
         panelCount = (rows + 15) / 16
-        let bytes = panelCount * cols * (format == .f32 ? 64 : 32)
+        let bytes = panelCount * cols * Self.bytesPerK(format)
         storage = .allocate(byteCount: max(bytes, 1), alignment: 64)
         storage.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
+        if format == .int8 {
+            let s = UnsafeMutablePointer<Float>.allocate(capacity: panelCount * 16)
+            s.initialize(repeating: 0, count: panelCount * 16)
+            scales = s
+        } else { scales = nil }
     }
 
     /// Packs from a row-major [rows, cols] source read through `element(row, col)`.
@@ -53,6 +64,18 @@ public struct PackedMatrix: @unchecked Sendable {
                 let base = h + (r / 16) * 16 * cols + (lane % 8) * 2 + (lane >= 8 ? 1 : 0)
                 for c in 0..<cols { base[c * 16] = Self.toBF16(element(i, c)) }
             }
+        case .int8:
+            let q = storage.assumingMemoryBound(to: Int8.self)
+            for i in 0..<count {
+                let r = offset + i
+                var amax: Float = 0
+                for c in 0..<cols { amax = max(amax, abs(element(i, c))) }
+                let scale = amax / 127
+                scales![r] = scale
+                let inv: Float = scale > 0 ? 1 / scale : 0
+                let base = q + (r / 16) * 16 * cols + r % 16
+                for c in 0..<cols { base[c * 16] = Int8(max(-127, min(127, (element(i, c) * inv).rounded()))) }
+            }
         }
     }
 
@@ -70,6 +93,8 @@ public struct PackedMatrix: @unchecked Sendable {
         case .bf16:
             let h = storage.assumingMemoryBound(to: UInt16.self)[(r / 16) * 16 * cols + c * 16 + (lane % 8) * 2 + (lane >= 8 ? 1 : 0)]
             return Float(bitPattern: UInt32(h) << 16)
+        case .int8:
+            return Float(storage.assumingMemoryBound(to: Int8.self)[(r / 16) * 16 * cols + c * 16 + lane]) * scales![r]
         }
     }
 
@@ -81,17 +106,20 @@ public struct PackedMatrix: @unchecked Sendable {
         return UInt16((b &+ 0x7FFF &+ ((b >> 16) & 1)) >> 16)
     }
 
-    public func deallocate() { storage.deallocate() }
+    public func deallocate() { storage.deallocate(); scales?.deallocate() }
 }
 
 /// How the micro-kernels read one k-step (16 output features) of a panel as two SIMD8 halves.
 protocol PanelFormat {
     static var bytesPerK: Int { get }
+    /// Whether outputs are multiplied by the matrix's per-row `scales` (int8).
+    static var scaled: Bool { get }
     static func load(_ b: UnsafeRawPointer, _ k: Int) -> (SIMD8<Float>, SIMD8<Float>)
 }
 
 enum F32Panel: PanelFormat {
     static var bytesPerK: Int { 64 }
+    static var scaled: Bool { false }
     @inline(__always) static func load(_ b: UnsafeRawPointer, _ k: Int) -> (SIMD8<Float>, SIMD8<Float>) {
         (b.loadUnaligned(fromByteOffset: k * 64, as: SIMD8<Float>.self), b.loadUnaligned(fromByteOffset: k * 64 + 32, as: SIMD8<Float>.self))
     }
@@ -99,8 +127,18 @@ enum F32Panel: PanelFormat {
 
 enum BF16Panel: PanelFormat {
     static var bytesPerK: Int { 32 }
+    static var scaled: Bool { false }
     @inline(__always) static func load(_ b: UnsafeRawPointer, _ k: Int) -> (SIMD8<Float>, SIMD8<Float>) {
         let w = b.loadUnaligned(fromByteOffset: k * 32, as: SIMD8<UInt32>.self)
         return (unsafeBitCast(w &<< 16, to: SIMD8<Float>.self), unsafeBitCast(w & 0xFFFF_0000, to: SIMD8<Float>.self))
+    }
+}
+
+enum Int8Panel: PanelFormat {
+    static var bytesPerK: Int { 16 }
+    static var scaled: Bool { true }
+    @inline(__always) static func load(_ b: UnsafeRawPointer, _ k: Int) -> (SIMD8<Float>, SIMD8<Float>) {
+        let v = b.loadUnaligned(fromByteOffset: k * 16, as: SIMD16<Int8>.self)   // vpmovsxbd + vcvtdq2ps
+        return (SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: v.lowHalf)), SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: v.highHalf)))
     }
 }

@@ -185,7 +185,7 @@ public final class LanguageServer: MessageHandler, @unchecked Sendable {
             if let problem = settings.apply(k, Self.plain(val)) { showMessage(c, 2, problem) }
         }
         if let f = o["canvasFrames"]?.boolValue { framesWanted = f }
-        if loadNow && settings.model != before.model { loadEngine(c) } else if settings != before { host.update(settings) }
+        if loadNow && (settings.model != before.model || settings.weights != before.weights) { loadEngine(c) } else if settings != before { host.update(settings) }
     }
 
     static func plain(_ v: JSONValue) -> Any {

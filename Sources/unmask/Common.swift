@@ -1,10 +1,11 @@
 import Foundation
 import Completion
 import Denoiser
+import DiffusionModel
 
 /// Options every model-using command shares, and engine construction from them.
 enum Common {
-    static let modelOptions: Set<String> = ["model", "steps", "threshold", "algorithm", "temperature", "tokens-per-step", "seed", "threads", "block", "end-penalty", "end-rule"]
+    static let modelOptions: Set<String> = ["model", "steps", "threshold", "algorithm", "temperature", "tokens-per-step", "seed", "threads", "block", "end-penalty", "end-rule", "quantize", "weights"]
     static let modelSwitches: Set<String> = ["no-cache", "no-defer-repeats"]
 
     static let modelHelp = """
@@ -18,6 +19,8 @@ enum Common {
       --end-penalty P        logit penalty on padding/end tokens, annealed as the hole fills (default 0)
       --end-rule R           run (default: the end run is decided in one step) | token (as published samplers)
       --no-defer-repeats     let parallel commits repeat a neighbour's token in the same step
+      --quantize int8        quantise every weight matrix per row at load (a quarter of F32's memory)
+      --weights W            stored (default: BF16 stays BF16) | f32 | int8
       --no-cache             recompute the whole canvas at every step
       --threads N            worker threads (default: all cores)
     """
@@ -39,6 +42,14 @@ enum Common {
             s.endRule = r
         }
         if a.switches.contains("no-cache") { s.useCache = false }
+        if let q = a.values["quantize"] {
+            guard q == "int8" else { throw Arguments.Failure(description: "--quantize '\(q)': only int8 is supported") }
+            s.weights = .int8
+        }
+        if let v = a.values["weights"] {
+            guard let w = DiffusionTransformer.WeightPrecision(rawValue: v) else { throw Arguments.Failure(description: "--weights '\(v)' is not one of stored, f32, int8") }
+            s.weights = w
+        }
         if a.switches.contains("no-defer-repeats") { s.deferRepeats = false }
         return s
     }
@@ -47,7 +58,7 @@ enum Common {
         guard let dir = s.model ?? ModelLocator.defaultModel() else {
             throw Arguments.Failure(description: "no model: the embedded model \(ModelLocator.defaultName) was not found next to the binary or in ./models. Hint: pass --model DIR or set UNMASK_MODEL.")
         }
-        return try ModelBundle(directory: dir, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        return try ModelBundle(directory: dir, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, weights: s.weights)
     }
 
     /// An engine whose denoiser honours `--tokens-per-step`.

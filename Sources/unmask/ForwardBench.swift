@@ -39,7 +39,7 @@ enum ForwardBench {
             var model: DiffusionTransformer!
             // Random weights "stored" as BF16 (as the real checkpoints are); --weights f32 converts them to F32 panels.
             guard let precision = DiffusionTransformer.WeightPrecision(rawValue: a.values["weights"] ?? "stored") else {
-                throw Arguments.Failure(description: "--weights must be stored or f32")
+                throw Arguments.Failure(description: "--weights must be stored, f32 or int8")
             }
             let buildMs = try time { model = try DiffusionTransformer(config: cfg, weights: RandomWeights(seed: 1), pool: ThreadPool(threads: threads), precision: precision) }
             let tokens = (0..<T).map { Int32(($0 * 7919) % cfg.vocabSize) }
@@ -55,7 +55,7 @@ enum ForwardBench {
             }
             let gflops = matmulGFLOPS(threads: threads, m: 512)
             Output.err(String(format: "shape %@: %.0f M params, weights %.0f MB in memory (%@ panels), built in %.0f ms",
-                              shapeName, Double(cfg.parameterCount) / 1e6, Double(model.weightBytes) / 1048576, precision == .f32 ? "F32" : "BF16", buildMs))
+                              shapeName, Double(cfg.parameterCount) / 1e6, Double(model.weightBytes) / 1048576, precision == .stored ? "BF16" : precision.rawValue.uppercased(), buildMs))
             Output.err(String(format: "full forward %d tokens, %d logit rows: %.0f ms (median of %d)", T, R, median(full), reps))
             Output.err(String(format: "cached %d-token block over %d: %.1f ms (median), %.1fx faster than full", B, T, median(cached), median(full) / median(cached)))
             let o: [String: Any] = ["forward_ms": median(full), "cached_block_ms": median(cached), "matmul_gflops": gflops, "peak_rss_mb": peakRSSMB(),

@@ -46,7 +46,7 @@ enum LSPCommand {
             var s = s
             if s.model == nil { s.model = ModelLocator.defaultModel() }
             guard let dir = s.model else { throw CompletionError.noModel(reason: "the embedded model \(ModelLocator.defaultName) was not found; set unmask.model") }
-            let bundle = try ModelBundle(directory: dir, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+            let bundle = try ModelBundle(directory: dir, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, weights: s.weights)
             return DiffusionEngine(bundle: bundle, settings: s)
         }
         server.log = logLine

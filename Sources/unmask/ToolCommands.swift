@@ -33,13 +33,13 @@ enum ToolCommands {
 
     static func forward(_ argv: ArraySlice<String>) -> Int32 {
         let help = """
-        usage: unmask forward --model DIR --ids 1,2,3 [--rows 0,2]
+        usage: unmask forward --model DIR --ids 1,2,3 [--rows 0,2] [--weights stored|f32|int8]
 
         One full forward (no causal mask) over the ids; prints {"logits": [[...], ...]} with the raw logits
         of the requested rows (all by default). Row i is the output at position i, before any logit shift.
         """
         do {
-            let a = try Arguments(argv, valued: ["model", "ids", "rows", "threads"], switches: [])
+            let a = try Arguments(argv, valued: ["model", "ids", "rows", "threads", "weights"], switches: [])
             if a.switches.contains("help") { Output.out(help); return 0 }
             guard let dir = a.values["model"], let idsText = a.values["ids"] else { throw Arguments.Failure(description: "need --model DIR and --ids\n\n" + help) }
             let ids = try idsText.split(separator: ",").map { s -> Int32 in
@@ -52,7 +52,11 @@ enum ToolCommands {
                 return r
             } } ?? Array(0..<ids.count)
             let cfg = try ModelConfig.load(path: (dir as NSString).appendingPathComponent("config.json"))
-            let model = try DiffusionTransformer(config: cfg, weights: try Checkpoint(directory: dir), pool: .init(threads: try a.int("threads") ?? ProcessInfo.processInfo.activeProcessorCount))
+            guard let precision = DiffusionTransformer.WeightPrecision(rawValue: a.values["weights"] ?? "stored") else {
+                throw Arguments.Failure(description: "--weights must be stored, f32 or int8")
+            }
+            let model = try DiffusionTransformer(config: cfg, weights: try Checkpoint(directory: dir), pool: .init(threads: try a.int("threads") ?? ProcessInfo.processInfo.activeProcessorCount),
+                                                 precision: precision)
             let l = try model.forward(tokens: ids, rows: rows)
             var out = "{\"logits\": ["
             for r in 0..<rows.count {

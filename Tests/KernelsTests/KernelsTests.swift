@@ -68,6 +68,30 @@ func maxRelativeError(_ a: [Float], _ b: [Float]) -> Float {
         #expect(maxRelativeError(y, Reference.matmul(x, m: m, k: k, w, n: n)) < 1e-5)
     }
 
+    /// Int8 panels: the kernels compute exactly the product with the dequantised weights q·scale
+    /// (tolerance 1e-5, GEMM and GEMV paths), and quantisation moves no weight by more than half a step.
+    @Test(arguments: [(1, 40, 17), (3, 33, 20), (13, 300, 40), (64, 96, 130), (80, 600, 33)])
+    func int8PanelsMatchReferenceOnDequantisedWeights(shape: (Int, Int, Int)) {
+        let (m, k, n) = shape
+        var rng = TestRNG(UInt64(11 * m + k + n))
+        let x = rng.array(m * k), w = rng.array(n * k)
+        let p = w.withUnsafeBufferPointer { PackedMatrix(rows: n, cols: k, format: .int8, rowMajor: $0.baseAddress!) }
+        defer { p.deallocate() }
+        var deq = [Float](repeating: 0, count: n * k)
+        for r in 0..<n {
+            let step = (0..<k).map { abs(w[r * k + $0]) }.max()! / 127
+            for c in 0..<k {
+                deq[r * k + c] = p.element(r, c)
+                #expect(abs(deq[r * k + c] - w[r * k + c]) <= step / 2 * 1.0001)
+            }
+        }
+        var y = [Float](repeating: 0, count: m * n)
+        x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
+            Matmul.gemm(xp.baseAddress!, m: m, p, yp.baseAddress!, pool: ThreadPool(threads: 2))
+        } }
+        #expect(maxRelativeError(y, Reference.matmul(x, m: m, k: k, deq, n: n)) < 1e-5)
+    }
+
     @Test func packedElementRoundTrips() {
         var rng = TestRNG(3)
         let w = rng.array(37 * 11)
