@@ -26,9 +26,11 @@ public enum Matmul {
         }
         pool.forEachRange(w.panelCount) { panels in
             let aPack = UnsafeMutablePointer<Float>.allocate(capacity: mc * kc)
-            // Int8 panels are widened once per (k block, M block) into [kb][16] F32 and scaled at the store,
-            // so the conversion is amortised over the M block's micro-tiles.
-            let bWide = UnsafeMutablePointer<Float>.allocate(capacity: F.scaled ? kc * 16 : 1)
+            // BF16 and int8 panels are widened once per (k block, M block) into an L1-resident [kb][16] F32
+            // block (int8 outputs are scaled at the store), so the conversion is amortised over the
+            // M block's micro-tiles instead of repeated in every one.
+            let widen = F.bytesPerK != F32Panel.bytesPerK
+            let bWide = UnsafeMutablePointer<Float>.allocate(capacity: widen ? kc * 16 : 1)
             defer { aPack.deallocate(); bWide.deallocate() }
             var k0 = 0
             while k0 < k {
@@ -41,7 +43,7 @@ public enum Matmul {
                         let bPanel = UnsafeRawPointer(w.storage) + (p * k + k0) * F.bytesPerK
                         let col0 = p * 16, cols = min(16, n - col0)
                         let (s0, s1) = scales(F.self, w, panel: p)
-                        if F.scaled {
+                        if widen {
                             let raw = UnsafeMutableRawPointer(bWide)
                             for kk in 0..<kb {
                                 let (b0, b1) = F.load(bPanel, kk)
@@ -52,9 +54,9 @@ public enum Matmul {
                         var i = 0
                         while i < mb {
                             let rows = min(mr, mb - i)
-                            if F.scaled {
+                            if widen {
                                 micro6x16(F32Panel.self, kb, aPack + i * kb, UnsafeRawPointer(bWide), y + (m0 + i) * n + col0, ldc: n,
-                                          rows: rows, cols: cols, add: accumulate || k0 > 0, scale: (s0, s1))
+                                          rows: rows, cols: cols, add: accumulate || k0 > 0, scale: F.scaled ? (s0, s1) : nil)
                             } else {
                                 micro6x16(F.self, kb, aPack + i * kb, bPanel, y + (m0 + i) * n + col0, ldc: n,
                                           rows: rows, cols: cols, add: accumulate || k0 > 0, scale: nil)
