@@ -76,4 +76,15 @@ func endVote(_ t: Int, pe: Float) -> [Float] {
         })
         #expect(afterFirst == [3, 3, 3, 9, 9, 9])
     }
+
+    @Test func eachHoleOfATemplateGetsItsOwnEndRun() throws {
+        // Middle template: hole A (slots 3...5), fixed token 7 at slot 6, hole B (slots 7...9).
+        // The last slot of each hole votes end; the others are content.
+        let m = FakeModel { p, _ in p == 5 || p == 9 ? endVote(1, pe: 0.9) : endVote(p % 8, pe: 0.1) }
+        var o = DenoiseOptions(); o.endRule = .trailingRun; o.tokensPerStep = 1
+        let s = CanvasSpec(prefix: [1, 2, 3], suffix: [4, 5], maskCount: 7, middleTemplate: [9, 9, 9, 7, 9, 9, 9])
+        let r = try Denoiser(model: m, options: o).run(s)
+        #expect(r.rawMiddle == [3, 4, 8, 7, 7, 0, 8])
+        #expect(r.holeTokens == [[3, 4], [7, 0]])
+    }
 }
