@@ -6,17 +6,31 @@ unmask_context_window), model.safetensors (F16 or BF16), tokenizer.json, tokeniz
 The model card README.md is written by hand from the evaluation (see models/<name>/README.md).
 
 Usage: python3 training/export.py --run /root/unmask-runs/m5 --out models/unmask-code-4m [--dtype bf16]
+       [--prior-from models/unmask-code-4m]   (the run started from that model with --init: its recorded
+                                               training is added to this run's in config.json)
 """
 import argparse, json, os, shutil
 import torch
 from safetensors.torch import save_file
+
+def training(runs):
+    """Totals over consecutive runs (each continuing from the previous one's weights), plus the runs."""
+    out = {k: sum(r[k] for r in runs) for k in ("steps", "tokens")}
+    out["minutes"] = round(sum(r["minutes"] for r in runs), 1)
+    if len(runs) > 1: out["runs"] = runs
+    return out
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--run", required=True); ap.add_argument("--out", required=True)
     ap.add_argument("--data", default="/root/unmask-data"); ap.add_argument("--dtype", default="bf16", choices=["bf16", "f16", "f32"])
     ap.add_argument("--window", type=int, default=256)
+    ap.add_argument("--prior-from", help="model folder this run was initialised from (its unmask_training is carried over)")
     a = ap.parse_args()
+    runs = []
+    if a.prior_from:
+        prior = json.load(open(os.path.join(a.prior_from, "config.json"))).get("unmask_training", {})
+        runs = prior.get("runs", [prior] if prior else [])
     s = torch.load(os.path.join(a.run, "ckpt.pt"), map_location="cpu", weights_only=False)
     c = s["config"]
     dt = {"bf16": torch.bfloat16, "f16": torch.float16, "f32": torch.float32}[a.dtype]
@@ -32,7 +46,7 @@ def main():
         "hidden_act": "silu", "rope_scaling": None, "torch_dtype": {"bf16": "bfloat16", "f16": "float16", "f32": "float32"}[a.dtype],
         "mask_token_id": 1, "pad_token_id": 2, "eos_token_id": 0, "bos_token_id": None,
         "shift_logits": False, "unmask_context_window": a.window,
-        "unmask_training": {"steps": s["step"], "tokens": s["tokens"], "minutes": round(s["minutes"], 1)},
+        "unmask_training": training(runs + [{"steps": s["step"], "tokens": s["tokens"], "minutes": round(s["minutes"], 1)}]),
     }
     json.dump(cfg, open(os.path.join(a.out, "config.json"), "w"), indent=1)
     shutil.copy(os.path.join(a.data, "tok", "tokenizer.json"), os.path.join(a.out, "tokenizer.json"))
