@@ -10,7 +10,7 @@ public struct EngineSettings: Sendable, Equatable {
     public var weights: DiffusionTransformer.WeightPrecision = .stored
     /// Forward-pass budget per hole. nil: automatic — for `threshold`, one step per 12 slots (at least 2),
     /// which on the embedded model costs no measurable quality against one token per step
-    /// (README, "Parallel decoding"); 16 for the Dream/LLaDA schedules.
+    /// (README, "Decoding"); 16 for the Dream/LLaDA schedules.
     public var steps: Int?
     public var threshold: Float = 0.9
     public var algorithm: Algorithm = .threshold

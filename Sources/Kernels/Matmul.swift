@@ -42,7 +42,7 @@ public enum Matmul {
                     for p in panels {
                         let bPanel = UnsafeRawPointer(w.storage) + (p * k + k0) * F.bytesPerK
                         let col0 = p * 16, cols = min(16, n - col0)
-                        let (s0, s1) = scales(F.self, w, panel: p)
+                        let scale = scales(F.self, w, panel: p)
                         if widen {
                             let raw = UnsafeMutableRawPointer(bWide)
                             for kk in 0..<kb {
@@ -56,7 +56,7 @@ public enum Matmul {
                             let rows = min(mr, mb - i)
                             if widen {
                                 micro6x16(F32Panel.self, kb, aPack + i * kb, UnsafeRawPointer(bWide), y + (m0 + i) * n + col0, ldc: n,
-                                          rows: rows, cols: cols, add: accumulate || k0 > 0, scale: F.scaled ? (s0, s1) : nil)
+                                          rows: rows, cols: cols, add: accumulate || k0 > 0, scale: scale)
                             } else {
                                 micro6x16(F.self, kb, aPack + i * kb, bPanel, y + (m0 + i) * n + col0, ldc: n,
                                           rows: rows, cols: cols, add: accumulate || k0 > 0, scale: nil)
@@ -71,10 +71,10 @@ public enum Matmul {
         }
     }
 
-    /// The per-row scales of panel `p` as two SIMD8 halves (int8), or ones.
+    /// The per-row scales of panel `p` as two SIMD8 halves (int8); nil for unscaled formats.
     @inline(__always)
-    static func scales<F: PanelFormat>(_ format: F.Type, _ w: PackedMatrix, panel p: Int) -> (SIMD8<Float>, SIMD8<Float>) {
-        guard F.scaled, let s = w.scales else { return (SIMD8(repeating: 1), SIMD8(repeating: 1)) }
+    static func scales<F: PanelFormat>(_ format: F.Type, _ w: PackedMatrix, panel p: Int) -> (SIMD8<Float>, SIMD8<Float>)? {
+        guard F.scaled, let s = w.scales else { return nil }
         let raw = UnsafeRawPointer(s + p * 16)
         return (raw.loadUnaligned(as: SIMD8<Float>.self), raw.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self))
     }
@@ -169,7 +169,7 @@ public enum Matmul {
                     a0 = a0.addingProduct(xv, b0)
                     a1 = a1.addingProduct(xv, b1)
                 }
-                if F.scaled { let (s0, s1) = scales(F.self, w, panel: p); a0 *= s0; a1 *= s1 }
+                if let (s0, s1) = scales(F.self, w, panel: p) { a0 *= s0; a1 *= s1 }
                 let col0 = p * 16
                 for j in 0..<min(16, n - col0) {
                     let v = j < 8 ? a0[j] : a1[j - 8]

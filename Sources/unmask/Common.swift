@@ -46,12 +46,18 @@ enum Common {
             guard q == "int8" else { throw Arguments.Failure(description: "--quantize '\(q)': only int8 is supported") }
             s.weights = .int8
         }
-        if let v = a.values["weights"] {
-            guard let w = DiffusionTransformer.WeightPrecision(rawValue: v) else { throw Arguments.Failure(description: "--weights '\(v)' is not one of stored, f32, int8") }
-            s.weights = w
-        }
+        if let w = try weights(a) { s.weights = w }
         if a.switches.contains("no-defer-repeats") { s.deferRepeats = false }
         return s
+    }
+
+    /// `--weights stored|f32|int8`, shared by every command that builds a model.
+    static func weights(_ a: Arguments) throws -> DiffusionTransformer.WeightPrecision? {
+        guard let v = a.values["weights"] else { return nil }
+        guard let w = DiffusionTransformer.WeightPrecision(rawValue: v) else {
+            throw Arguments.Failure(description: "--weights '\(v)' is not one of \(DiffusionTransformer.WeightPrecision.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return w
     }
 
     static func bundle(_ s: EngineSettings, threads: Int?) throws -> ModelBundle {

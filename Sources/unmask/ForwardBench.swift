@@ -38,9 +38,7 @@ enum ForwardBench {
             let cfg = try ModelConfig(json: shape, path: shapeName)
             var model: DiffusionTransformer!
             // Random weights "stored" as BF16 (as the real checkpoints are); --weights f32 converts them to F32 panels.
-            guard let precision = DiffusionTransformer.WeightPrecision(rawValue: a.values["weights"] ?? "stored") else {
-                throw Arguments.Failure(description: "--weights must be stored, f32 or int8")
-            }
+            let precision = try Common.weights(a) ?? .stored
             let buildMs = try time { model = try DiffusionTransformer(config: cfg, weights: RandomWeights(seed: 1), pool: ThreadPool(threads: threads), precision: precision) }
             let tokens = (0..<T).map { Int32(($0 * 7919) % cfg.vocabSize) }
             let rows = Array(stride(from: T - R, to: T, by: 1))

@@ -52,9 +52,7 @@ enum ToolCommands {
                 return r
             } } ?? Array(0..<ids.count)
             let cfg = try ModelConfig.load(path: (dir as NSString).appendingPathComponent("config.json"))
-            guard let precision = DiffusionTransformer.WeightPrecision(rawValue: a.values["weights"] ?? "stored") else {
-                throw Arguments.Failure(description: "--weights must be stored, f32 or int8")
-            }
+            let precision = try Common.weights(a) ?? .stored
             let model = try DiffusionTransformer(config: cfg, weights: try Checkpoint(directory: dir), pool: .init(threads: try a.int("threads") ?? ProcessInfo.processInfo.activeProcessorCount),
                                                  precision: precision)
             let l = try model.forward(tokens: ids, rows: rows)
