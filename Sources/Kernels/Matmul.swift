@@ -5,7 +5,10 @@
 /// runs the 6×16 micro-kernel (12 `SIMD8<Float>` accumulators, `addingProduct` → `vfmadd231ps`).
 /// The naive reference is `Reference.matmul`; `MatmulTests` check agreement within 1e-4 relative.
 public enum Matmul {
-    static let mr = 6, nr = 16, kc = 256, mc = 72
+    /// Blocking: K in equal blocks of at most `kcMax` (a hidden size of 896 or 1024 is one block, so each
+    /// C tile is written once instead of read and rewritten per 256-deep block: +30 % on 512×896×4864
+    /// here); `mc` rows of A per block keep A (mc×kc×4 ≤ 384 KiB) in L2 beside one B panel (kc×64 bytes).
+    static let mr = 6, nr = 16, kcMax = 1024, mc = 96
 
     public static func gemm(_ x: UnsafePointer<Float>, m: Int, _ w: PackedMatrix,
                             _ y: UnsafeMutablePointer<Float>, accumulate: Bool = false, pool: ThreadPool) {
@@ -24,6 +27,9 @@ public enum Matmul {
             for i in 0..<m { gemv(F.self, x + i * k, w, y + i * n, accumulate: accumulate, pool: pool) }
             return
         }
+        // K in equal blocks of at most kcMax (multiple of 4).
+        let kBlocks = (k + kcMax - 1) / kcMax
+        let kc = ((k + kBlocks - 1) / kBlocks + 3) / 4 * 4
         pool.forEachRange(w.panelCount) { panels in
             let aPack = UnsafeMutablePointer<Float>.allocate(capacity: mc * kc)
             // BF16 and int8 panels are widened once per (k block, M block) into an L1-resident [kb][16] F32
@@ -101,7 +107,8 @@ public enum Matmul {
         var c00 = SIMD8<Float>(), c01 = SIMD8<Float>(), c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
         var c20 = SIMD8<Float>(), c21 = SIMD8<Float>(), c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
         var c40 = SIMD8<Float>(), c41 = SIMD8<Float>(), c50 = SIMD8<Float>(), c51 = SIMD8<Float>()
-        for kk in 0..<depth {
+        // One k step: two B halves, six broadcasts of A, twelve FMAs.
+        @inline(__always) func step(_ kk: Int) {
             let (b0, b1) = F.load(b, kk)
             let ap = a + kk * 6
             var av = SIMD8<Float>(repeating: ap[0]); c00 = c00.addingProduct(av, b0); c01 = c01.addingProduct(av, b1)
@@ -111,6 +118,11 @@ public enum Matmul {
             av = SIMD8<Float>(repeating: ap[4]); c40 = c40.addingProduct(av, b0); c41 = c41.addingProduct(av, b1)
             av = SIMD8<Float>(repeating: ap[5]); c50 = c50.addingProduct(av, b0); c51 = c51.addingProduct(av, b1)
         }
+        // Unrolled by 4: with one step per iteration the loop overhead and the A stream from L2 left
+        // the FMA pipes idle (~50 GFLOPS of ~93 per core here; 4 steps per iteration: ~80 in a C model).
+        var kk = 0
+        while kk + 4 <= depth { step(kk); step(kk + 1); step(kk + 2); step(kk + 3); kk += 4 }
+        while kk < depth { step(kk); kk += 1 }
         if let (s0, s1) = scale {
             c00 *= s0; c01 *= s1; c10 *= s0; c11 *= s1; c20 *= s0; c21 *= s1
             c30 *= s0; c31 *= s1; c40 *= s0; c41 *= s1; c50 *= s0; c51 *= s1

@@ -88,7 +88,10 @@ public enum Ops {
     /// Relative error below 2e-7 on [-87, 88]; saturates to 0 / +inf outside.
     @inline(__always)
     public static func exp8(_ x0: SIMD8<Float>) -> SIMD8<Float> {
-        let x = x0.clamped(lowerBound: SIMD8(repeating: -87.3), upperBound: SIMD8(repeating: 88.7))
+        // Clamp with compare+blend: `clamped(lowerBound:upperBound:)` calls the generic, scalar
+        // `pointwiseMin/Max` (~2 % of a forward in the profile).
+        let lo = SIMD8<Float>(repeating: -87.3), hi = SIMD8<Float>(repeating: 88.7)
+        let x = x0.replacing(with: lo, where: x0 .< lo).replacing(with: hi, where: x0 .> hi)
         // Round x·log2(e) to the nearest integer with the 1.5·2^23 trick (stays in vector registers);
         // the integer then sits in the low mantissa bits of `shifted`.
         let magic = SIMD8<Float>(repeating: 12_582_912)
@@ -184,9 +187,11 @@ public final class RoPETable: @unchecked Sendable {
 
 extension Ops {
     /// The same attention as `attention(...)`, computed as two GEMMs per key/value head on the fast
-    /// kernel: the `group` query heads sharing a KV head are stacked into one [t·group, headDim] block,
-    /// scores = Q·Kᵀ → [t·group, s] (masked, scaled, softmaxed per row), out = P·V → [t·group, headDim].
-    /// K and Vᵀ are packed per call (s × headDim floats each).
+    /// kernel: the `group` query heads sharing a KV head are stacked into one [t·group, headDim] block
+    /// (pre-multiplied by 1/√headDim), and each lane takes chunks of `chunkRows` of its rows:
+    /// scores = Q·Kᵀ → [chunkRows, s] (masked, softmaxed per row), out = P·V → [chunkRows, headDim].
+    /// A chunk's scores stay in the lane's L2 (192 × 512 × 4 = 384 KiB) instead of a [t·group, s] matrix
+    /// (7 MiB at 512 tokens) making three trips through memory. K and Vᵀ are packed once per KV head.
     public static func attentionGEMM(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                                      out: UnsafeMutablePointer<Float>, t: Int, s: Int, heads: Int, kvHeads: Int, headDim: Int,
                                      keyMask: UnsafePointer<Bool>?, pool: ThreadPool) {
@@ -194,26 +199,34 @@ extension Ops {
         let scale = 1 / Float(headDim).squareRoot()
         let qStride = heads * headDim, kvStride = kvHeads * headDim
         let rows = t * group
+        let chunkRows = max(6, min(192, 393_216 / (4 * max(s, 1))) / 6 * 6)
+        let chunks = (rows + chunkRows - 1) / chunkRows
+        let hidden = keyMask.map { m in (0..<s).filter { !m[$0] } } ?? []   // masked key indices
         let qs = UnsafeMutablePointer<Float>.allocate(capacity: rows * headDim)        // [t·group, Dh]
-        let scores = UnsafeMutablePointer<Float>.allocate(capacity: rows * s)          // [t·group, s]
         let o = UnsafeMutablePointer<Float>.allocate(capacity: rows * headDim)         // [t·group, Dh]
-        defer { qs.deallocate(); scores.deallocate(); o.deallocate() }
+        defer { qs.deallocate(); o.deallocate() }
         for kh in 0..<kvHeads {
-            // Gather the group's query rows: row (ti·group + g) = q[ti, kh·group + g, :].
+            // Gather the group's query rows, scaled: row (ti·group + g) = q[ti, kh·group + g, :] / √Dh.
             for ti in 0..<t { for g in 0..<group {
-                (qs + (ti * group + g) * headDim).update(from: q + ti * qStride + (kh * group + g) * headDim, count: headDim)
+                let src = q + ti * qStride + (kh * group + g) * headDim, dst = qs + (ti * group + g) * headDim
+                for d in 0..<headDim { dst[d] = src[d] * scale }
             } }
-            let kp = PackedMatrix(rows: s, cols: headDim) { r, c in k[r * kvStride + kh * headDim + c] }
-            let vt = PackedMatrix(rows: headDim, cols: s) { r, c in v[c * kvStride + kh * headDim + r] }
-            Matmul.gemm(qs, m: rows, kp, scores, pool: pool)
-            pool.forEachRange(rows, minimumPerLane: 16) { range in
-                for r in range {
-                    let row = scores + r * s
-                    for j in 0..<s { row[j] = (keyMask.map { $0[j] } ?? true) ? row[j] * scale : -.infinity }
-                    softmax(row, s)
+            let kp = PackedMatrix(rows: s, cols: headDim) { r, c in k[r * kvStride + kh * headDim + c] }   // K [s, Dh]
+            let vt = PackedMatrix(rows: headDim, cols: s) { r, c in v[c * kvStride + kh * headDim + r] }   // Vᵀ [Dh, s]
+            pool.forEachRange(chunks) { range in
+                let scores = UnsafeMutablePointer<Float>.allocate(capacity: chunkRows * s)   // [chunkRows, s]
+                defer { scores.deallocate() }
+                for c in range {
+                    let r0 = c * chunkRows, n = min(chunkRows, rows - r0)
+                    Matmul.gemm(qs + r0 * headDim, m: n, kp, scores, pool: .single)
+                    for r in 0..<n {
+                        let row = scores + r * s
+                        for j in hidden { row[j] = -.infinity }
+                        softmax(row, s)
+                    }
+                    Matmul.gemm(scores, m: n, vt, o + r0 * headDim, pool: .single)
                 }
             }
-            Matmul.gemm(scores, m: rows, vt, o, pool: pool)
             for ti in 0..<t { for g in 0..<group {
                 (out + ti * qStride + (kh * group + g) * headDim).update(from: o + (ti * group + g) * headDim, count: headDim)
             } }

@@ -66,11 +66,11 @@ enum ForwardBench {
     /// Median GFLOPS of y = x·Wᵀ on the Qwen2.5-0.5B layer shapes (M × K × N).
     static let layerShapes = [(32, 896, 4864), (32, 4864, 896), (512, 896, 4864), (512, 4864, 896)]
 
-    static func gemmGFLOPS(_ m: Int, _ k: Int, _ n: Int, threads: Int, repeats: Int = 9) -> Double {
+    static func gemmGFLOPS(_ m: Int, _ k: Int, _ n: Int, threads: Int, repeats: Int = 9, format: PackedMatrix.Format = .f32) -> Double {
         var x = [Float](repeating: 0, count: m * k), w = [Float](repeating: 0, count: n * k)
         for i in x.indices { x[i] = Float((i * 31) % 17) / 17 - 0.5 }
         for i in w.indices { w[i] = Float((i * 13) % 19) / 19 - 0.5 }
-        let p = w.withUnsafeBufferPointer { PackedMatrix(rows: n, cols: k, rowMajor: $0.baseAddress!) }
+        let p = w.withUnsafeBufferPointer { PackedMatrix(rows: n, cols: k, format: format, rowMajor: $0.baseAddress!) }
         defer { p.deallocate() }
         var y = [Float](repeating: 0, count: m * n)
         let pool = ThreadPool(threads: threads)
@@ -85,11 +85,17 @@ enum ForwardBench {
 
     static func matmul(_ argv: ArraySlice<String>) -> Int32 {
         do {
-            let a = try Arguments(argv, valued: ["threads", "repeats"], switches: [])
+            let a = try Arguments(argv, valued: ["threads", "repeats", "format"], switches: [])
             let threads = try a.int("threads") ?? ProcessInfo.processInfo.activeProcessorCount
-            var o: [String: Any] = ["threads": threads]
+            // --format bf16|int8: the weights as a BF16 checkpoint (or --quantize int8) leaves them; the
+            // peer comparison (bench_matmul.py) uses the default f32.
+            let name = a.values["format"] ?? "f32"
+            guard let format = PackedMatrix.Format(rawValue: name) else {
+                throw Arguments.Failure(description: "--format must be f32, bf16 or int8, got '\(name)'")
+            }
+            var o: [String: Any] = ["threads": threads, "format": name]
             for (m, k, n) in layerShapes {
-                let g = gemmGFLOPS(m, k, n, threads: threads, repeats: try a.int("repeats") ?? 15)
+                let g = gemmGFLOPS(m, k, n, threads: threads, repeats: try a.int("repeats") ?? 15, format: format)
                 Output.err(String(format: "%5d x %5d x %5d: %6.1f GFLOPS", m, k, n, g))
                 o["\(m)x\(k)x\(n)"] = g
             }

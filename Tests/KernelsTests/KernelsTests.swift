@@ -20,7 +20,9 @@ func maxRelativeError(_ a: [Float], _ b: [Float]) -> Float {
 
 @Suite struct MatmulTests {
     // Tolerance: 1e-5 of the output scale (F32 accumulation in a different order than the Double reference).
-    @Test(arguments: [(1, 7, 5), (3, 33, 17), (6, 16, 16), (7, 300, 40), (13, 512, 33), (64, 96, 130), (100, 260, 48)])
+    // (200, 1030, 40) and (97, 2100, 21) cross the blocking: K in 2 and 3 uneven blocks, M in 3 and 2 blocks.
+    @Test(arguments: [(1, 7, 5), (3, 33, 17), (6, 16, 16), (7, 300, 40), (13, 512, 33), (64, 96, 130), (100, 260, 48),
+                      (200, 1030, 40), (97, 2100, 21)])
     func gemmMatchesReference(shape: (Int, Int, Int)) {
         let (m, k, n) = shape
         var rng = TestRNG(UInt64(m * 1000 + k * 10 + n))
@@ -52,7 +54,7 @@ func maxRelativeError(_ a: [Float], _ b: [Float]) -> Float {
     }
 
     /// BF16 panels: the same product as F32 on weights already rounded to BF16 (tolerance 1e-5).
-    @Test(arguments: [(1, 40, 17), (3, 33, 20), (13, 300, 40), (64, 96, 130)])
+    @Test(arguments: [(1, 40, 17), (3, 33, 20), (13, 300, 40), (64, 96, 130), (200, 1030, 40)])
     func bf16PanelsMatchReferenceOnRoundedWeights(shape: (Int, Int, Int)) {
         let (m, k, n) = shape
         var rng = TestRNG(UInt64(7 * m + k + n))
@@ -70,7 +72,7 @@ func maxRelativeError(_ a: [Float], _ b: [Float]) -> Float {
 
     /// Int8 panels: the kernels compute exactly the product with the dequantised weights q·scale
     /// (tolerance 1e-5, GEMM and GEMV paths), and quantisation moves no weight by more than half a step.
-    @Test(arguments: [(1, 40, 17), (3, 33, 20), (13, 300, 40), (64, 96, 130), (80, 600, 33)])
+    @Test(arguments: [(1, 40, 17), (3, 33, 20), (13, 300, 40), (64, 96, 130), (80, 600, 33), (200, 1030, 40)])
     func int8PanelsMatchReferenceOnDequantisedWeights(shape: (Int, Int, Int)) {
         let (m, k, n) = shape
         var rng = TestRNG(UInt64(11 * m + k + n))
@@ -169,7 +171,8 @@ func maxRelativeError(_ a: [Float], _ b: [Float]) -> Float {
         #expect(maxRelativeError(out, ref) < 1e-5)
     }
 
-    @Test(arguments: [(5, 9, 4, 2, 16), (33, 70, 14, 2, 64), (7, 40, 8, 8, 32)])
+    // (100, 520, 14, 2, 64): 700 query rows in several chunks of 120, over more keys than one panel block.
+    @Test(arguments: [(5, 9, 4, 2, 16), (33, 70, 14, 2, 64), (7, 40, 8, 8, 32), (100, 520, 14, 2, 64)])
     func attentionGEMMMatchesReference(shape: (Int, Int, Int, Int, Int)) {
         let (t, s, heads, kvHeads, d) = shape
         var rng = TestRNG(UInt64(t * s))
