@@ -5,7 +5,7 @@ run in the same invocation, with and without the MKL vendor-check shim (a one-fu
 whose mkl_serv_intel_cpu_true returns 1; MKL otherwise runs its slow generic path on AMD CPUs).
 Prints both sides and the ratios (PyTorch time / Unmask time; > 1 means Unmask is faster).
 
-Usage: python3 training/bench_forward.py [.build/release/unmask] [--tokens 512 --rows 32 --block 32 --threads 2]
+Usage: python3 training/bench_forward.py [.build/release/unmask] [--tokens 512 --rows 32 --block 32 --threads 2 --rounds 2]
 """
 import json, os, subprocess, sys, tempfile
 
@@ -54,13 +54,26 @@ def shim():
 def main():
     args = sys.argv[1:]
     exe = args.pop(0) if args and not args[0].startswith("--") else ".build/release/unmask"
-    opt = {"tokens": 512, "rows": 32, "block": 32, "threads": os.cpu_count()}
+    opt = {"tokens": 512, "rows": 32, "block": 32, "threads": os.cpu_count(), "rounds": 2}
     for i in range(0, len(args), 2): opt[args[i][2:]] = int(args[i + 1])
-    ours = json.loads(subprocess.run([exe, "bench", "forward", "--shape", "qwen2.5-0.5b", "--tokens", str(opt["tokens"]), "--rows", str(opt["rows"]),
-                                      "--block", str(opt["block"]), "--threads", str(opt["threads"])], capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1])
+    ours_argv = [exe, "bench", "forward", "--shape", "qwen2.5-0.5b", "--tokens", str(opt["tokens"]), "--rows", str(opt["rows"]),
+                 "--block", str(opt["block"]), "--threads", str(opt["threads"])]
     argv = [sys.executable, "-c", TORCH_SIDE, str(opt["tokens"]), str(opt["rows"]), str(opt["block"]), str(opt["threads"])]
-    plain = json.loads(subprocess.run(argv, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1])
-    shimmed = json.loads(subprocess.run(argv, capture_output=True, text=True, check=True, env=dict(os.environ, LD_PRELOAD=shim())).stdout.strip().splitlines()[-1])
+    shim_env = dict(os.environ, LD_PRELOAD=shim())
+    def run(cmd, env=None):
+        return json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout.strip().splitlines()[-1])
+    # The three sides take turns for --rounds rounds (this machine's speed drifts by +-15 % over
+    # minutes); each side keeps its best round, as bench_matmul.py does. Every round is printed.
+    rounds = []
+    for r in range(opt["rounds"]):
+        rounds.append((run(ours_argv), run(argv), run(argv, shim_env)))
+        o, p, sh = rounds[-1]
+        print(f"round {r + 1}: unmask {o['forward_ms']:.0f} / {o['cached_block_ms']:.0f} ms, pytorch {p['forward_ms']:.0f} / {p['cached_block_ms']:.0f}, "
+              f"shim {sh['forward_ms']:.0f} / {sh['cached_block_ms']:.0f}", flush=True)
+    def best_of(i):
+        side = min((rd[i] for rd in rounds), key=lambda x: x["forward_ms"])
+        return dict(side, cached_block_ms=min(rd[i]["cached_block_ms"] for rd in rounds))
+    ours, plain, shimmed = best_of(0), best_of(1), best_of(2)
     best = min((plain, shimmed), key=lambda r: r["forward_ms"])
     print(f"{'':28} {'full forward ms':>16} {'cached block ms':>16}")
     print(f"{'unmask':28} {ours['forward_ms']:16.0f} {ours['cached_block_ms']:16.1f}")
