@@ -265,9 +265,10 @@ public final class DiffusionEngine: CompletionEngine, @unchecked Sendable {
 
     func denoise(_ r: CompletionRequest, hole: Swift.Range<Int>, maskCount: Int, template: [Int32]? = nil, cancel: CancellationToken,
                  onFrame: (CanvasFrame) -> Void) throws -> Fill {
-        let spec = try canvasSpec(r, hole: hole, maskCount: maskCount, template: template)
+        var spec = try canvasSpec(r, hole: hole, maskCount: maskCount, template: template)
         var options = settings.denoiseOptions(deadline: r.deadline, slots: maskCount)
         options.forbidden = bundle.forbidden
+        let healed = template == nil && settings.tokenHealing ? heal(&spec, &options, textBefore: r.text.utf8.prefix(hole.lowerBound)) : ""
         options.vocabularyLimit = bundle.tokenizer.vocabularySize
         if template != nil { options.maxExpansions = 0 }
         options.tokensPerStep = tokensPerStep
@@ -281,16 +282,34 @@ public final class DiffusionEngine: CompletionEngine, @unchecked Sendable {
             res = try denoiser.bestOfLengths(spec, lengths: [maskCount / 4, maskCount / 2, maskCount], isCancelled: { cancel.isCancelled })
         } else {
             res = try denoiser.run(spec, isCancelled: { cancel.isCancelled }, onStep: { frame in
-                if settings.enableFrames { onFrame(render(frame, hole: hole, steps: max(options.steps, maskCount))) }
+                if settings.enableFrames { onFrame(render(frame, hole: hole, steps: max(options.steps, maskCount), healed: healed)) }
                 return true
             })
         }
-        let text = tok.decode(res.rawMiddle.filter { !ends.contains($0) && $0 != bundle.maskID })
+        var text = tok.decode(res.rawMiddle.filter { !ends.contains($0) && $0 != bundle.maskID })
+        if text.hasPrefix(healed) { text.removeFirst(healed.count) } else if !healed.isEmpty { text = "" }
         let holes = res.holeTokens.map { tok.decode($0) }
         return Fill(text: text, holes: holes, early: res.early, cancelled: res.cancelled, forwards: res.forwards)
     }
 
-    func render(_ f: StepFrame, hole: Swift.Range<Int>, steps: Int) -> CanvasFrame {
+    /// Token healing (see `EngineSettings.tokenHealing`): when the text before the hole ends inside an
+    /// ASCII word and the prefix's last token is that word's start (optionally after one space), the
+    /// token moves into the hole and slot 0 may only take the tokens that begin with its bytes.
+    /// Returns the moved text, which the caller strips from the fill ("" when nothing was moved).
+    func heal(_ spec: inout CanvasSpec, _ options: inout DenoiseOptions, textBefore: Substring.UTF8View) -> String {
+        func isWord(_ b: UInt8) -> Bool { (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 95 }
+        guard let lastByte = textBefore.last, isWord(lastByte), let last = spec.prefix.last else { return "" }
+        let bytes = bundle.tokenizer.decodeBytes([last])
+        let word = bytes.first == 32 ? bytes.dropFirst() : bytes[...]
+        guard !word.isEmpty, word.allSatisfy(isWord), textBefore.reversed().starts(with: bytes.reversed()) else { return "" }
+        let allowed = bundle.tokenizer.ids(startingWith: bytes).subtracting(bundle.forbidden)
+        guard allowed.count > 1 else { return "" }   // only the token itself: nothing to heal
+        spec.prefix.removeLast()
+        options.allowedAt[0] = allowed
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    func render(_ f: StepFrame, hole: Swift.Range<Int>, steps: Int, healed: String = "") -> CanvasFrame {
         var text = ""
         var masked: [Swift.Range<Int>] = []
         let ends = Set([bundle.config.padTokenID, bundle.config.eosTokenID].compactMap { $0 })
@@ -306,6 +325,10 @@ public final class DiffusionEngine: CompletionEngine, @unchecked Sendable {
             }
         }
         text += dec.finish()
+        if !healed.isEmpty && text.hasPrefix(healed) {   // the word's start is already in the document
+            text.removeFirst(healed.count)
+            masked = masked.map { ($0.lowerBound - healed.utf8.count)..<($0.upperBound - healed.utf8.count) }
+        }
         return CanvasFrame(range: hole, text: text, maskedRanges: masked, step: f.step, steps: steps)
     }
 }

@@ -34,6 +34,11 @@ public struct EngineSettings: Sendable, Equatable {
     public var endRule: EndRule = .trailingRun
     /// See `DenoiseOptions.deferRepeats`.
     public var deferRepeats = true
+    /// Token healing: when a hole starts inside a word, the prefix's last token (the word's start) is
+    /// moved into the hole and the first slot may only take tokens that begin with it, so the model is
+    /// not forced to continue from a token boundary the tokenizer would never produce ("requ|" →
+    /// " require", not "requ" + "ire").
+    public var tokenHealing = true
     /// Limits that refuse rather than slow down.
     public var maxDocumentBytes = 64 << 20
     public var maxOpenDocuments = 500
@@ -41,7 +46,7 @@ public struct EngineSettings: Sendable, Equatable {
     public init() {}
 
     public static let knownKeys: Set<String> = ["model", "weights", "steps", "threshold", "algorithm", "temperature", "maxTokens", "deadlineMs",
-                                                "contextTokens", "debounceMs", "useCache", "enable", "seed", "endPenalty", "endRule", "deferRepeats", "maxDocumentBytes", "maxOpenDocuments"]
+                                                "contextTokens", "debounceMs", "useCache", "enable", "seed", "endPenalty", "endRule", "deferRepeats", "tokenHealing", "maxDocumentBytes", "maxOpenDocuments"]
 
     /// Applies one setting; returns a message when the key is unknown or the value ill-typed (nothing is changed then).
     public mutating func apply(_ key: String, _ value: Any) -> String? {
@@ -83,6 +88,7 @@ public struct EngineSettings: Sendable, Equatable {
         case "debounceMs": guard let v = int(0, 5000) else { return bad("an integer 0...5000") }; debounceMs = v
         case "useCache": guard let b = value as? Bool else { return bad("true or false") }; useCache = b
         case "deferRepeats": guard let b = value as? Bool else { return bad("true or false") }; deferRepeats = b
+        case "tokenHealing": guard let b = value as? Bool else { return bad("true or false") }; tokenHealing = b
         case "seed": guard let v = int(0, Int.max) else { return bad("a non-negative integer") }; seed = UInt64(v)
         case "maxDocumentBytes": guard let v = int(1024, 1 << 30) else { return bad("an integer 1024...2^30") }; maxDocumentBytes = v
         case "maxOpenDocuments": guard let v = int(1, 100_000) else { return bad("an integer 1...100000") }; maxOpenDocuments = v

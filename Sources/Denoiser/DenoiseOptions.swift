@@ -54,6 +54,9 @@ public struct DenoiseOptions: Sendable {
     public var deadline: ContinuousClock.Instant?
     /// Ids never produced (mask, expand when over budget, specials); ids ≥ `vocabularyLimit` are never produced.
     public var forbidden: Set<Int32> = []
+    /// Slot constraints, by offset in the middle (0 = the first slot): that slot may take only these ids
+    /// (token healing gives slot 0 the tokens that continue the prefix's removed last token).
+    public var allowedAt: [Int: Set<Int32>] = [:]
     public var vocabularyLimit: Int?
     /// Dream-Coder's pad penalty: subtracted from the end tokens' logits (pad/eos), scaled by the
     /// fraction of the hole still masked, so a hole ends early only when the model is sure.

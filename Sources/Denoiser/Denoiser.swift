@@ -99,7 +99,7 @@ public struct Denoiser {
                 sampler.currentEndPenalty = options.endPenalty * stillMasked
                 var props: [(pos: Int, p: Proposal)] = []
                 for (r, pos) in masked.enumerated() {
-                    let p = sampler.propose(logits.row(r), rng: &rng, excludeEnds: runRule)
+                    let p = sampler.propose(logits.row(r), rng: &rng, excludeEnds: runRule, allowed: options.allowedAt[pos - canvas.middleStart])
                     props.append((pos, p)); guesses[pos] = p
                 }
                 // Length first: once per hole, at the first step that sees its last slot, commit the most
@@ -198,7 +198,7 @@ public struct Denoiser {
                 let rows = missing.map { shift ? max(0, $0 - 1) : $0 }
                 if let l = try? model.forward(tokens: canvas.tokens, positions: nil, keyMask: nil, rows: rows, cache: nil) {
                     result.forwards += 1
-                    for (r, pos) in missing.enumerated() { guesses[pos] = sampler.propose(l.row(r), rng: &rng) }
+                    for (r, pos) in missing.enumerated() { guesses[pos] = sampler.propose(l.row(r), rng: &rng, allowed: options.allowedAt[pos - canvas.middleStart]) }
                     missing = []
                 }
             }

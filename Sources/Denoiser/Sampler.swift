@@ -21,13 +21,15 @@ struct Sampler {
 
     /// `excludeEnds`: the token is drawn from the distribution conditioned on "not an end id" (the
     /// length is decided elsewhere); `endProbability` still reports the end ids' mass.
-    func propose(_ row: ArraySlice<Float>, rng: inout RandomSource, excludeEnds: Bool = false) -> Proposal {
+    /// `allowed`: when given, every other id is excluded before the softmax (a constrained slot).
+    func propose(_ row: ArraySlice<Float>, rng: inout RandomSource, excludeEnds: Bool = false, allowed: Set<Int32>? = nil) -> Proposal {
         let V = options.vocabularyLimit.map { min($0, row.count) } ?? row.count
         var l = [Float](repeating: -.infinity, count: V)
         let base = row.startIndex
         let invT: Float = options.temperature > 0 ? 1 / options.temperature : 1
         for i in 0..<V { l[i] = row[base + i] * invT }
         for f in options.forbidden where Int(f) < V && f >= 0 { l[Int(f)] = -.infinity }
+        if let allowed { for i in 0..<V where !allowed.contains(Int32(i)) { l[i] = -.infinity } }
         if currentEndPenalty > 0 { for e in endIDs where Int(e) < V && e >= 0 { l[Int(e)] -= currentEndPenalty * invT } }
         // Softmax.
         var mx = -Float.infinity

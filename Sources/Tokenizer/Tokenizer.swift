@@ -151,6 +151,14 @@ public final class Tokenizer: @unchecked Sendable {
         String(decoding: decodeBytes(ids, skipSpecial: skipSpecial), as: UTF8.self)
     }
 
+    /// Non-special ids whose bytes start with `prefix` (token healing: the tokens that can replace a
+    /// prefix's last token and continue it). A scan of the vocabulary: ~150 k comparisons.
+    public func ids(startingWith prefix: [UInt8]) -> Set<Int32> {
+        var out = Set<Int32>()
+        for (id, b) in idBytes where b.count >= prefix.count && !specialIDs.contains(id) && b.starts(with: prefix) { out.insert(id) }
+        return out
+    }
+
     /// Ids the tokenizer cannot decode (e.g. a model's `vocab_size` padding rows).
     public func unknownIDs(_ ids: [Int32]) -> [Int32] { ids.filter { idBytes[$0] == nil } }
 

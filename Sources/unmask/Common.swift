@@ -6,7 +6,7 @@ import DiffusionModel
 /// Options every model-using command shares, and engine construction from them.
 enum Common {
     static let modelOptions: Set<String> = ["model", "steps", "threshold", "algorithm", "temperature", "tokens-per-step", "seed", "threads", "block", "end-penalty", "end-rule", "quantize", "weights"]
-    static let modelSwitches: Set<String> = ["no-cache", "no-defer-repeats"]
+    static let modelSwitches: Set<String> = ["no-cache", "no-defer-repeats", "no-token-healing"]
 
     static let modelHelp = """
       --model DIR            model folder (default: the embedded model, \(ModelLocator.defaultName))
@@ -19,6 +19,7 @@ enum Common {
       --end-penalty P        logit penalty on padding/end tokens, annealed as the hole fills (default 0)
       --end-rule R           run (default: the end run is decided in one step) | token (as published samplers)
       --no-defer-repeats     let parallel commits repeat a neighbour's token in the same step
+      --no-token-healing     keep a hole that starts mid-word at the prefix's token boundary
       --quantize int8        quantise every weight matrix per row at load (a quarter of F32's memory)
       --weights W            stored (default: BF16 stays BF16) | f32 | int8
       --no-cache             recompute the whole canvas at every step
@@ -48,6 +49,7 @@ enum Common {
         }
         if let w = try weights(a) { s.weights = w }
         if a.switches.contains("no-defer-repeats") { s.deferRepeats = false }
+        if a.switches.contains("no-token-healing") { s.tokenHealing = false }
         return s
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Completion
 import Tokenizer
+import Denoiser
 
 let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
@@ -76,6 +77,32 @@ func embedded() throws -> ModelBundle {
         #expect(r.edits.count == 2)
         let todo1 = text.range(of: "TODO")!
         #expect(r.edits[0].range == text.utf8.distance(from: text.startIndex, to: todo1.lowerBound)..<(text.utf8.distance(from: text.startIndex, to: todo1.lowerBound) + 4))
+    }
+
+    @Test func tokenHealingMovesAPartialWordIntoTheHole() throws {
+        let b = try embedded()
+        let e = DiffusionEngine(bundle: b, settings: EngineSettings())
+        let text = "import os\n\ndef main():\n    pri"
+        let r = request(.inline, text, cursor: text.utf8.count)
+        var spec = try e.canvasSpec(r, hole: r.cursor..<r.cursor, maskCount: 8, template: nil)
+        let full = spec.prefix
+        var o = DenoiseOptions()
+        let moved = e.heal(&spec, &o, textBefore: text.utf8.prefix(r.cursor))
+        #expect(!moved.isEmpty && text.hasSuffix(moved))
+        #expect(spec.prefix == Array(full.dropLast()))
+        let allowed = try #require(o.allowedAt[0])
+        #expect(allowed.contains(full.last!) && allowed.count > 1)
+        for id in allowed { #expect(b.tokenizer.decode([id]).hasPrefix(moved)) }
+        // After a space or punctuation there is no partial word: nothing moves.
+        for t in ["x = ", "print(", "x.y\n"] {
+            let q = request(.inline, t, cursor: t.utf8.count)
+            var s2 = try e.canvasSpec(q, hole: q.cursor..<q.cursor, maskCount: 8, template: nil)
+            var o2 = DenoiseOptions()
+            #expect(e.heal(&s2, &o2, textBefore: t.utf8.prefix(q.cursor)).isEmpty && o2.allowedAt.isEmpty, "\(t)")
+        }
+        // End to end: the suggestion never repeats the word's start that is already typed.
+        let c = try e.complete(r, cancel: CancellationToken()) { _ in }
+        for edit in c.edits { #expect(edit.range == r.cursor..<r.cursor && !edit.newText.hasPrefix("pri")) }
     }
 
     @Test func cancelledRequestsReturnCancelled() throws {

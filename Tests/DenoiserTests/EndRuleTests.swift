@@ -45,6 +45,22 @@ func endVote(_ t: Int, pe: Float) -> [Float] {
         #expect(r.forwards == 4 && r.committedPerStep == [3, 1, 1, 1])
     }
 
+    @Test func aConstrainedSlotTakesItsBestAllowedToken() throws {
+        // Every slot prefers token 7 (logit 5); token 2 is second (logit 3) and token 3 third (2).
+        // Slot 0 may only take 2 or 3 (token healing's continuations): it gets 2; the others keep 7.
+        let m = FakeModel { _, _ in (0..<10).map { $0 == 7 ? 5 : $0 == 2 ? 3 : $0 == 3 ? 2 : 0 } }
+        var o = DenoiseOptions(); o.endRule = .trailingRun; o.tokensPerStep = 2
+        o.allowedAt = [0: [2, 3]]
+        let r = try Denoiser(model: m, options: o).run(spec)
+        #expect(r.rawMiddle == [2, 7, 7, 7, 7, 7])
+        // Even when every slot votes to end, the constrained slot cannot be an end: the hole keeps it.
+        let ends = FakeModel { _, _ in endVote(1, pe: 0.95) }
+        let e = try Denoiser(model: ends, options: o).run(spec)
+        #expect(e.tokens == [2] && e.rawMiddle == [2, 8, 8, 8, 8, 8])
+        o.allowedAt = [:]
+        #expect(try Denoiser(model: ends, options: o).run(spec).tokens.isEmpty)
+    }
+
     @Test func thresholdFinishesWithinTheStepBudget() throws {
         // Nothing ever reaches τ: without a budget, one token per forward.
         let m = FakeModel { p, _ in peak(p % 8, 1) }

@@ -26,6 +26,15 @@ func tinyFiles(extraMerges: [String] = [], duplicate: Bool = false) -> [String: 
         #expect(t.decode(t.encode("hello world")) == "hello world")
     }
 
+    @Test func idsStartingWithABytePrefix() throws {
+        let t = try Tokenizer.load(directory: tempDir(tinyFiles()))
+        // "he" (256) and "hell" (258) begin with "he"; the single byte "h" does not.
+        #expect(t.ids(startingWith: Array("he".utf8)) == [256, 258])
+        #expect(t.ids(startingWith: Array("hel".utf8)) == [258])
+        #expect(t.ids(startingWith: [32, 119]) == [259])          // " w"
+        #expect(t.ids(startingWith: Array("q".utf8)) == [Int32(UInt8(ascii: "q"))])
+    }
+
     @Test func missingFilesNameTheDirectory() {
         let d = tempDir([:])
         #expect(throws: TokenizerError.missingFiles(directory: d)) { try Tokenizer.load(directory: d) }
