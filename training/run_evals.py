@@ -7,7 +7,8 @@ markdown tables plus one JSON object (saved to training/eval/results.json).
   the same run, without the K/V cache, with int8 weights, and with the published samplers' end rule
   ('token': pads committed one by one, as in session 1). pass@1 with --execute for default and baseline.
 - Held-out corpus holes (training/eval/{line,multiline,eol}.jsonl from make_eval_cases.py), default
-  decoding and baseline, beside the "repeat the previous non-empty line" baseline.
+  decoding and baseline, beside the "repeat the previous non-empty line" baseline; end-of-line holes
+  also without token healing.
 Usage: python3 training/run_evals.py [--bin .build/release/unmask] [--limit N] [--execute]
 """
 import argparse, json, os, subprocess, sys
@@ -44,6 +45,8 @@ def main():
         path = os.path.join(HERE, "eval", f"{kind}.jsonl")
         res["heldout"][kind] = run(a.bin, path, "--tokens", str(tokens), limit=a.limit)
         res["heldout"][kind + "_one_token_per_step"] = run(a.bin, path, "--tokens", str(tokens), "--tokens-per-step", "1", limit=a.limit)
+        if kind == "eol":   # the cursor sits mid-line, often mid-word: what token healing is for
+            res["heldout"]["eol_no_token_healing"] = run(a.bin, path, "--tokens", str(tokens), "--no-token-healing", limit=a.limit)
         cases = [json.loads(l) for l in open(path)][: a.limit or None]
         base[kind] = {"exact_match": sum(norm(c["baseline"]) == norm(c["canonical_solution"]) for c in cases) / len(cases),
                       "edit_similarity": sum(sim(c["baseline"], c["canonical_solution"]) for c in cases) / len(cases)}
@@ -64,6 +67,8 @@ def main():
         r, s, b = res["heldout"][kind], res["heldout"][kind + "_one_token_per_step"], base[kind]
         print(f"| {kind} | {100 * r['exact_match']:.1f} % | {r['edit_similarity']:.3f} | {r['forwards_per_case']:.1f} | {r['latency_p50_ms']:.0f} | "
               f"{100 * s['exact_match']:.1f} % | {s['edit_similarity']:.3f} | {s['forwards_per_case']:.1f} | {100 * b['exact_match']:.1f} % | {b['edit_similarity']:.3f} |")
+    r = res["heldout"]["eol_no_token_healing"]
+    print(f"\neol without token healing: exact {100 * r['exact_match']:.1f} %, edit sim {r['edit_similarity']:.3f}\n")
     json.dump(res, open(os.path.join(HERE, "eval", "results.json"), "w"), indent=1)
     print(json.dumps(res))
 
