@@ -4,7 +4,7 @@ run in the same invocation with the same thread count. Prints both and the ratio
 
 OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE are removed for this measurement only (they slow a current numpy;
 see the env notes); the kernel OpenBLAS then picks is printed via threadpoolctl when available.
-Usage: python3 training/bench_matmul.py [path/to/unmask] [--threads 2]
+Usage: python3 training/bench_matmul.py [path/to/unmask] [--threads 2] [--rounds 3]
 """
 import json, os, subprocess, sys, time
 
@@ -37,8 +37,9 @@ print(json.dumps(out))
 def main():
     exe = sys.argv[1] if len(sys.argv) > 1 and not sys.argv[1].startswith("--") else ".build/release/unmask"
     threads = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else os.cpu_count()
+    n_rounds = int(sys.argv[sys.argv.index("--rounds") + 1]) if "--rounds" in sys.argv else 3
     rounds = []
-    for _ in range(2):   # interleave the two sides to share the machine's noise
+    for _ in range(n_rounds):   # interleave the two sides to share the machine's noise; each keeps its best
         ours = json.loads(subprocess.run([exe, "bench", "matmul", "--threads", str(threads)], capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1])
         peer = numpy_side(threads)
         rounds.append((ours, peer))
