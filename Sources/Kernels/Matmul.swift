@@ -32,7 +32,7 @@ public enum Matmul {
         let kc = ((k + kBlocks - 1) / kBlocks + 3) / 4 * 4
         pool.forEachRange(w.panelCount) { panels in
             let aPack = UnsafeMutablePointer<Float>.allocate(capacity: mc * kc)
-            // BF16 and int8 panels are widened once per (k block, M block) into an L1-resident [kb][16] F32
+            // BF16 and int8 panels are widened once per (k block, M block) into a [kb][16] F32 (≤ 64 KiB, L2)
             // block (int8 outputs are scaled at the store), so the conversion is amortised over the
             // M block's micro-tiles instead of repeated in every one.
             let widen = F.bytesPerK != F32Panel.bytesPerK
