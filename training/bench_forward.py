@@ -63,7 +63,8 @@ def main():
     def run(cmd, env=None):
         return json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout.strip().splitlines()[-1])
     # The three sides take turns for --rounds rounds (this machine's speed drifts by +-15 % over
-    # minutes); each side keeps its best round, as bench_matmul.py does. Every round is printed.
+    # minutes); each side keeps its best full forward and its best cached block over the rounds, as
+    # bench_matmul.py keeps each shape's best. Every round is printed.
     rounds = []
     for r in range(opt["rounds"]):
         rounds.append((run(ours_argv), run(argv), run(argv, shim_env)))

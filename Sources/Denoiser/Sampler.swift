@@ -29,7 +29,11 @@ struct Sampler {
         let invT: Float = options.temperature > 0 ? 1 / options.temperature : 1
         for i in 0..<V { l[i] = row[base + i] * invT }
         for f in options.forbidden where Int(f) < V && f >= 0 { l[Int(f)] = -.infinity }
-        if let allowed { for i in 0..<V where !allowed.contains(Int32(i)) { l[i] = -.infinity } }
+        if let allowed {   // keep only the allowed ids' logits (|allowed| writes, not V hash lookups)
+            var kept = [Float](repeating: -.infinity, count: V)
+            for a in allowed where a >= 0 && Int(a) < V { kept[Int(a)] = l[Int(a)] }
+            l = kept
+        }
         if currentEndPenalty > 0 { for e in endIDs where Int(e) < V && e >= 0 { l[Int(e)] -= currentEndPenalty * invT } }
         // Softmax.
         var mx = -Float.infinity

@@ -27,6 +27,10 @@ public final class Tokenizer: @unchecked Sendable {
 
     private var cache: [ArraySlice<UInt8>: [Int32]] = [:]
     private let cacheLock = NSLock()
+    /// Non-special tokens sorted by their bytes, built on the first `ids(startingWith:)` (token healing):
+    /// the tokens that begin with a prefix are then one contiguous run found by binary search.
+    private var byBytes: [(bytes: [UInt8], id: Int32)]?
+    private let byBytesLock = NSLock()
     static let cacheLimit = 8_192
 
     init(pattern: PreTokenizerPattern, nfc: Bool, ignoreMerges: Bool, vocab: [String: Int32],
@@ -152,10 +156,24 @@ public final class Tokenizer: @unchecked Sendable {
     }
 
     /// Non-special ids whose bytes start with `prefix` (token healing: the tokens that can replace a
-    /// prefix's last token and continue it). A scan of the vocabulary: ~150 k comparisons.
+    /// prefix's last token and continue it). Binary search in the byte-sorted vocabulary: a scan of a
+    /// 151 k vocabulary took 11 ms per call, on every inline request with the cursor inside a word.
     public func ids(startingWith prefix: [UInt8]) -> Set<Int32> {
+        byBytesLock.lock()
+        if byBytes == nil {
+            byBytes = idBytes.filter { !specialIDs.contains($0.key) }.map { (bytes: $0.value, id: $0.key) }
+                .sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) }
+        }
+        let sorted = byBytes!
+        byBytesLock.unlock()
+        // Every token that starts with `prefix` sorts at or after it, and they form one run.
+        var lo = 0, hi = sorted.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if sorted[mid].bytes.lexicographicallyPrecedes(prefix) { lo = mid + 1 } else { hi = mid }
+        }
         var out = Set<Int32>()
-        for (id, b) in idBytes where b.count >= prefix.count && !specialIDs.contains(id) && b.starts(with: prefix) { out.insert(id) }
+        while lo < sorted.count && sorted[lo].bytes.starts(with: prefix) { out.insert(sorted[lo].id); lo += 1 }
         return out
     }
 

@@ -35,6 +35,17 @@ func tinyFiles(extraMerges: [String] = [], duplicate: Bool = false) -> [String: 
         #expect(t.ids(startingWith: Array("q".utf8)) == [Int32(UInt8(ascii: "q"))])
     }
 
+    /// The binary search over the byte-sorted vocabulary finds exactly what a scan of every token finds.
+    @Test func idsStartingWithAgreesWithAScanOnARealVocabulary() throws {
+        let t = try tokenizerUnderTest("qwen2.5")
+        for p in ["pri", " pri", " self", "_", "ensed", "0", " {", "\u{00e9}", "zzzq"] {
+            let bytes = Array(p.utf8)
+            let scan = Set(t.idBytes.filter { !t.specialIDs.contains($0.key) && $0.value.starts(with: bytes) }.map(\.key))
+            #expect(t.ids(startingWith: bytes) == scan, "\(p)")
+        }
+        #expect(t.ids(startingWith: Array(" pri".utf8)).count > 10)
+    }
+
     @Test func missingFilesNameTheDirectory() {
         let d = tempDir([:])
         #expect(throws: TokenizerError.missingFiles(directory: d)) { try Tokenizer.load(directory: d) }
