@@ -125,6 +125,7 @@ def main():
     ap.add_argument("--save-minutes", type=float, default=8); ap.add_argument("--compile", action="store_true")
     ap.add_argument("--bench", type=int, default=0); ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--init", help="model folder (config.json + model.safetensors) to start a new run from")
+    ap.add_argument("--init-ckpt", help="another run's ckpt.pt: start a new run (fresh schedule) from its F32 weights and AdamW moments")
     a = ap.parse_args()
     torch.set_num_threads(a.threads); torch.manual_seed(0)
     os.makedirs(a.run, exist_ok=True)
@@ -146,6 +147,11 @@ def main():
         s = torch.load(ck, weights_only=False)
         model.load_state_dict(s["model"]); opt.load_state_dict(s["opt"]); step, tokens, spent = s["step"], s["tokens"], s["minutes"]
         print(f"resumed at step {step}, {tokens/1e6:.1f} M tokens, {spent:.1f} min")
+    elif a.init_ckpt:
+        s = torch.load(a.init_ckpt, weights_only=False)
+        assert s["config"] == cfg, f"--init-ckpt was trained with {s['config']}, not {cfg}"
+        model.load_state_dict(s["model"]); opt.load_state_dict(s["opt"])
+        print(f"initialised from {a.init_ckpt} (its run: {s['step']} steps, {s['tokens']/1e6:.1f} M tokens)")
     elif a.init:
         from safetensors.torch import load_file
         sd = {k: v.float() for k, v in load_file(os.path.join(a.init, "model.safetensors")).items()}
@@ -157,7 +163,7 @@ def main():
     log = open(os.path.join(os.path.dirname(__file__), "logs", os.path.basename(a.run.rstrip("/")) + ".txt"), "a")
     if step == 0:
         n = sum(p.numel() for p in model.parameters())
-        log.write(f"# config {a.config} {json.dumps(cfg)} params {n/1e6:.2f} M; B={a.B} L={a.L} lr={a.lr} infill_frac={a.infill_frac} init={a.init}\n# step tokens_M minutes train_loss valid_loss lr\n")
+        log.write(f"# config {a.config} {json.dumps(cfg)} params {n/1e6:.2f} M; B={a.B} L={a.L} lr={a.lr} infill_frac={a.infill_frac} init={a.init or a.init_ckpt}\n# step tokens_M minutes train_loss valid_loss lr\n")
     t0 = time.time(); last_save = t0; ema = None
     def save():
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "tokens": tokens,

@@ -128,7 +128,10 @@ public final class DiffusionTransformer: @unchecked Sendable {
                         cache: KVCache? = nil) throws -> Logits {
         let T = tokens.count
         let pos = positions ?? Array(0..<T)
-        try check(tokens: tokens, positions: pos)
+        try check(tokens: tokens, positions: pos, rows: rows, rowRange: 0..<T)
+        if let m = keyMask, m.count != T {
+            throw ModelError.invalidConfigValue(path: "forward", key: "keyMask", value: "\(m.count) entries for \(T) tokens")
+        }
         if let cache {
             guard T <= cache.capacity else { throw ModelError.sequenceTooLong(length: T, maximum: cache.capacity) }
             cache.length = T; cache.positions = pos; cache.keyMask = keyMask
@@ -144,12 +147,17 @@ public final class DiffusionTransformer: @unchecked Sendable {
             throw ModelError.sequenceTooLong(length: start + tokens.count, maximum: cache.length)
         }
         let pos = Array(cache.positions[start..<(start + tokens.count)])
-        try check(tokens: tokens, positions: pos)
+        try check(tokens: tokens, positions: pos, rows: rows, rowRange: start..<(start + tokens.count))
         return run(tokens: tokens, positions: pos, slotStart: start, keyMask: cache.keyMask, rows: rows.map { $0 - start },
                    cache: cache, attendCount: cache.length, rowOffset: start)
     }
 
-    func check(tokens: [Int32], positions: [Int]) throws {
+    /// Validates a forward's inputs so that nothing a caller passes can index out of bounds.
+    func check(tokens: [Int32], positions: [Int], rows: [Int], rowRange: Range<Int>) throws {
+        if positions.count != tokens.count {
+            throw ModelError.invalidConfigValue(path: "forward", key: "positions", value: "\(positions.count) entries for \(tokens.count) tokens")
+        }
+        if let r = rows.first(where: { !rowRange.contains($0) }) { throw ModelError.rowOutOfRange(row: r, valid: rowRange) }
         for (i, t) in tokens.enumerated() where t < 0 || Int(t) >= config.vocabSize {
             throw ModelError.tokenOutOfRange(position: i, id: t, vocabSize: config.vocabSize)
         }
@@ -177,6 +185,10 @@ public final class DiffusionTransformer: @unchecked Sendable {
             for j in 0..<D { x[i * D + j] = embed.element(Int(t), j) }
         }
         let mask: [Bool]? = keyMask
+        // Rows still computed: all T until the last layer's K/V are written; from then on only the
+        // requested rows matter (attention output, o-projection, MLP, head), so q and x are gathered to
+        // `rows` and the rest of the last layer runs on R rows (512 → 32 rows skips ~4 % of a forward).
+        var n = T
         for (li, l) in layers.enumerated() {
             x.withUnsafeBufferPointer { xp in h.withUnsafeMutableBufferPointer { hp in l.attnNorm.withUnsafeBufferPointer { wp in
                 Ops.rmsNorm(xp.baseAddress!, wp.baseAddress!, hp.baseAddress!, rows: T, d: D, eps: c.rmsNormEps)
@@ -203,27 +215,36 @@ public final class DiffusionTransformer: @unchecked Sendable {
                     (vDst + i * kvDim).update(from: r + (H + Hk) * Dh, count: kvDim)
                 }
             } }
+            if li == layers.count - 1 && rows.count < T {
+                let HD = H * Dh
+                var qr = [Float](repeating: 0, count: rows.count * HD), xr = [Float](repeating: 0, count: rows.count * D)
+                for (r, row) in rows.enumerated() {
+                    for j in 0..<HD { qr[r * HD + j] = q[row * HD + j] }
+                    for j in 0..<D { xr[r * D + j] = x[row * D + j] }
+                }
+                q = qr; x = xr; n = rows.count
+            }
             q.withUnsafeBufferPointer { qp in att.withUnsafeMutableBufferPointer { ap in
                 if let mask {
                     mask.withUnsafeBufferPointer { mp in
-                        attend(q: qp.baseAddress!, k: kAll, v: vAll, out: ap.baseAddress!, t: T, s: S, heads: H, kvHeads: Hk, headDim: Dh, keyMask: mp.baseAddress!, pool: pool)
+                        attend(q: qp.baseAddress!, k: kAll, v: vAll, out: ap.baseAddress!, t: n, s: S, heads: H, kvHeads: Hk, headDim: Dh, keyMask: mp.baseAddress!, pool: pool)
                     }
                 } else {
-                    attend(q: qp.baseAddress!, k: kAll, v: vAll, out: ap.baseAddress!, t: T, s: S, heads: H, kvHeads: Hk, headDim: Dh, keyMask: nil, pool: pool)
+                    attend(q: qp.baseAddress!, k: kAll, v: vAll, out: ap.baseAddress!, t: n, s: S, heads: H, kvHeads: Hk, headDim: Dh, keyMask: nil, pool: pool)
                 }
             } }
             att.withUnsafeBufferPointer { ap in x.withUnsafeMutableBufferPointer { xp in
-                Matmul.gemm(ap.baseAddress!, m: T, l.o, xp.baseAddress!, accumulate: true, pool: pool)
+                Matmul.gemm(ap.baseAddress!, m: n, l.o, xp.baseAddress!, accumulate: true, pool: pool)
             } }
             x.withUnsafeBufferPointer { xp in h.withUnsafeMutableBufferPointer { hp in l.mlpNorm.withUnsafeBufferPointer { wp in
-                Ops.rmsNorm(xp.baseAddress!, wp.baseAddress!, hp.baseAddress!, rows: T, d: D, eps: c.rmsNormEps)
+                Ops.rmsNorm(xp.baseAddress!, wp.baseAddress!, hp.baseAddress!, rows: n, d: D, eps: c.rmsNormEps)
             } } }
             h.withUnsafeBufferPointer { hp in gu.withUnsafeMutableBufferPointer { gp in
-                Matmul.gemm(hp.baseAddress!, m: T, l.gateUp, gp.baseAddress!, pool: pool)
+                Matmul.gemm(hp.baseAddress!, m: n, l.gateUp, gp.baseAddress!, pool: pool)
             } }
             gu.withUnsafeMutableBufferPointer { gp in act.withUnsafeMutableBufferPointer { ap in
                 let gBase = gp.baseAddress!, aBase = ap.baseAddress!
-                pool.forEachRange(T, minimumPerLane: 4) { rows in
+                pool.forEachRange(n, minimumPerLane: 4) { rows in
                     for i in rows {
                         let g = gBase + i * 2 * I
                         Ops.siluMul(g, g + I, I)
@@ -232,13 +253,16 @@ public final class DiffusionTransformer: @unchecked Sendable {
                 }
             } }
             act.withUnsafeBufferPointer { ap in x.withUnsafeMutableBufferPointer { xp in
-                Matmul.gemm(ap.baseAddress!, m: T, l.down, xp.baseAddress!, accumulate: true, pool: pool)
+                Matmul.gemm(ap.baseAddress!, m: n, l.down, xp.baseAddress!, accumulate: true, pool: pool)
             } }
         }
         // Final norm and vocabulary projection for the requested rows only.
         let R = rows.count, V = c.vocabSize
         var hr = [Float](repeating: 0, count: R * D)
-        for (r, row) in rows.enumerated() { for j in 0..<D { hr[r * D + j] = x[row * D + j] } }
+        for (r, row) in rows.enumerated() {
+            let src = n == T ? row : r                       // x already holds only the requested rows
+            for j in 0..<D { hr[r * D + j] = x[src * D + j] }
+        }
         hr.withUnsafeMutableBufferPointer { hp in finalNorm.withUnsafeBufferPointer { wp in
             Ops.rmsNorm(hp.baseAddress!, wp.baseAddress!, hp.baseAddress!, rows: R, d: D, eps: c.rmsNormEps)
         } }

@@ -10,6 +10,7 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case vocabularyMismatch(configVocab: Int, tokenizerVocab: Int, hint: String)
     case sequenceTooLong(length: Int, maximum: Int)
     case tokenOutOfRange(position: Int, id: Int32, vocabSize: Int)
+    case rowOutOfRange(row: Int, valid: Range<Int>)
 
     public var description: String {
         switch self {
@@ -23,6 +24,7 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
         case let .vocabularyMismatch(c, t, h): return "the tokenizer has \(t) tokens but config.json's vocab_size is \(c). \(h)"
         case let .sequenceTooLong(l, m): return "a canvas of \(l) tokens exceeds the model's \(m) positions. Hint: lower contextTokens or maxTokens."
         case let .tokenOutOfRange(p, id, v): return "token id \(id) at position \(p) is outside the embedding table (\(v) rows)."
+        case let .rowOutOfRange(r, v): return "logit row \(r) is not a position of this forward (\(v.lowerBound)..<\(v.upperBound))."
         }
     }
 }
