@@ -165,6 +165,14 @@ public final class DiffusionTransformer: @unchecked Sendable {
         if positions.contains(where: { $0 < 0 }) { throw ModelError.invalidConfigValue(path: "positions", key: "position", value: "negative") }
     }
 
+    /// RMSNorm of `rows` rows of width hidden_size, rows split over the pool. Shapes: x, out [rows, D]; weight [D].
+    func rmsNorm(_ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, rows: Int) {
+        let D = config.hiddenSize
+        pool.forEachRange(rows, minimumPerLane: 32) { r in
+            Ops.rmsNorm(x + r.lowerBound * D, weight, out + r.lowerBound * D, rows: r.count, d: D, eps: config.rmsNormEps)
+        }
+    }
+
     /// The shared body. `rows` are indices into `tokens`; reported back as `rows + rowOffset`.
     func run(tokens: [Int32], positions: [Int], slotStart: Int, keyMask: [Bool]?, rows: [Int], cache: KVCache?,
              attendCount S: Int, rowOffset: Int = 0) -> Logits {
@@ -191,7 +199,7 @@ public final class DiffusionTransformer: @unchecked Sendable {
         var n = T
         for (li, l) in layers.enumerated() {
             x.withUnsafeBufferPointer { xp in h.withUnsafeMutableBufferPointer { hp in l.attnNorm.withUnsafeBufferPointer { wp in
-                Ops.rmsNorm(xp.baseAddress!, wp.baseAddress!, hp.baseAddress!, rows: T, d: D, eps: c.rmsNormEps)
+                rmsNorm(xp.baseAddress!, wp.baseAddress!, hp.baseAddress!, rows: T)
             } } }
             h.withUnsafeBufferPointer { hp in qkv.withUnsafeMutableBufferPointer { op in
                 Matmul.gemm(hp.baseAddress!, m: T, l.qkv, op.baseAddress!, pool: pool)
@@ -200,8 +208,8 @@ public final class DiffusionTransformer: @unchecked Sendable {
             let kAll = cache?.keys[li] ?? kOwn, vAll = cache?.values[li] ?? vOwn   // [S, Hk·Dh]
             let kDst = kAll + slotStart * kvDim, vDst = vAll + slotStart * kvDim
             qkv.withUnsafeMutableBufferPointer { qp in q.withUnsafeMutableBufferPointer { qOut in
-                let base = qp.baseAddress!
-                for i in 0..<T {
+                let base = qp.baseAddress!, qBase = qOut.baseAddress!
+                pool.forEachRange(T, minimumPerLane: 32) { tokens in for i in tokens {
                     let r = base + i * qkvDim
                     if let b = l.qkvBias { for j in 0..<qkvDim { r[j] += b[j] } }
                     if let qn = l.qNorm, let kn = l.kNorm {
@@ -210,10 +218,10 @@ public final class DiffusionTransformer: @unchecked Sendable {
                     }
                     Ops.rope(r, heads: H, headDim: Dh, position: positions[i], table: rope)
                     Ops.rope(r + H * Dh, heads: Hk, headDim: Dh, position: positions[i], table: rope)
-                    (qOut.baseAddress! + i * H * Dh).update(from: r, count: H * Dh)
+                    (qBase + i * H * Dh).update(from: r, count: H * Dh)
                     (kDst + i * kvDim).update(from: r + H * Dh, count: kvDim)
                     (vDst + i * kvDim).update(from: r + (H + Hk) * Dh, count: kvDim)
-                }
+                } }
             } }
             if li == layers.count - 1 && rows.count < T {
                 let HD = H * Dh
@@ -237,7 +245,7 @@ public final class DiffusionTransformer: @unchecked Sendable {
                 Matmul.gemm(ap.baseAddress!, m: n, l.o, xp.baseAddress!, accumulate: true, pool: pool)
             } }
             x.withUnsafeBufferPointer { xp in h.withUnsafeMutableBufferPointer { hp in l.mlpNorm.withUnsafeBufferPointer { wp in
-                Ops.rmsNorm(xp.baseAddress!, wp.baseAddress!, hp.baseAddress!, rows: n, d: D, eps: c.rmsNormEps)
+                rmsNorm(xp.baseAddress!, wp.baseAddress!, hp.baseAddress!, rows: n)
             } } }
             h.withUnsafeBufferPointer { hp in gu.withUnsafeMutableBufferPointer { gp in
                 Matmul.gemm(hp.baseAddress!, m: n, l.gateUp, gp.baseAddress!, pool: pool)
