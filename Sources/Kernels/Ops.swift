@@ -50,13 +50,20 @@ public enum Ops {
     /// In-place numerically stable softmax over `n` values (8 lanes at a time with `exp8`).
     /// A row of only -inf becomes all zeros.
     public static func softmax(_ x: UnsafeMutablePointer<Float>, _ n: Int) {
-        var mx = -Float.infinity
-        for i in 0..<n { mx = max(mx, x[i]) }
-        if mx == -.infinity { for i in 0..<n { x[i] = 0 }; return }
         let raw = UnsafeMutableRawPointer(x)
+        // Row maximum 8 lanes at a time (compare+blend: the generic `max` on SIMD is a scalar call).
+        var mv8 = SIMD8<Float>(repeating: -.infinity)
+        var i = 0
+        while i + 8 <= n {
+            let v = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            mv8 = mv8.replacing(with: v, where: v .> mv8); i += 8
+        }
+        var mx = mv8.max()
+        while i < n { mx = max(mx, x[i]); i += 1 }
+        if mx == -.infinity { for i in 0..<n { x[i] = 0 }; return }
         let mv = SIMD8<Float>(repeating: mx)
         var acc = SIMD8<Float>()
-        var i = 0
+        i = 0
         while i + 8 <= n {
             let e = exp8(raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) - mv)
             raw.storeBytes(of: e, toByteOffset: i * 4, as: SIMD8<Float>.self)

@@ -120,9 +120,23 @@ func maxRelativeError(_ a: [Float], _ b: [Float]) -> Float {
         let ref = Reference.softmax(x)
         x.withUnsafeMutableBufferPointer { Ops.softmax($0.baseAddress!, 50) }
         #expect(maxRelativeError(x, ref) < 1e-5)
-        var all = [Float](repeating: -.infinity, count: 4)
-        all.withUnsafeMutableBufferPointer { Ops.softmax($0.baseAddress!, 4) }
-        #expect(all == [0, 0, 0, 0])
+        // Lengths around the 8-lane step, the row maximum in the vector part and in the scalar tail,
+        // a masked (-inf) key among them. The peak is far above the rest, so a wrongly taken maximum
+        // overflows exp and fails the comparison (softmax is otherwise shift-invariant).
+        for n in [7, 8, 9, 517] {
+            for peak in [0, n / 2, n - 1] {
+                var y = rng.array(n).map { $0 * 10 }
+                y[peak] = 200; if n > 3 { y[(peak + 1) % n] = -.infinity }
+                let yRef = Reference.softmax(y)
+                y.withUnsafeMutableBufferPointer { Ops.softmax($0.baseAddress!, n) }
+                #expect(maxRelativeError(y, yRef) < 1e-5, "n \(n), peak at \(peak)")
+            }
+        }
+        for n in [4, 16, 19] {
+            var all = [Float](repeating: -.infinity, count: n)
+            all.withUnsafeMutableBufferPointer { Ops.softmax($0.baseAddress!, n) }
+            #expect(all == [Float](repeating: 0, count: n))
+        }
     }
 
     @Test func siluMulMatchesReference() {
