@@ -77,7 +77,9 @@ class Batcher:
         masked[a:a + H] = sel
         return seq, masked, 1.0 / (t * H)
 
-    def batch(self, B, infill_frac):
+    def batch(self, B, infill_frac, infill_t_power=1.0):
+        """infill_t_power p > 1 draws the infill samples' t as u^(1/p) (density p·t^(p-1)): more samples
+        near t = 1, the fully masked hole every decode starts from."""
         eps = 1e-3
         ts = (np.arange(B) + self.rng.random()) / B * (1 - eps) + eps
         self.rng.shuffle(ts)
@@ -86,8 +88,9 @@ class Batcher:
             t = ts[j]
             got = None
             if j < B * infill_frac:
+                ti = t ** (1.0 / infill_t_power)
                 for _ in range(8):
-                    got = self.infill(self.window(), t)
+                    got = self.infill(self.window(), ti)
                     if got is not None: break
             if got is None:
                 w = self.window()
@@ -124,6 +127,7 @@ def main():
     ap.add_argument("--total-steps", type=int, default=12000); ap.add_argument("--infill-frac", type=float, default=0.5)
     ap.add_argument("--save-minutes", type=float, default=8); ap.add_argument("--compile", action="store_true")
     ap.add_argument("--bench", type=int, default=0); ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--infill-t-power", type=float, default=1.0, help="infill samples' t = u^(1/p); validation always uses 1")
     ap.add_argument("--init", help="model folder (config.json + model.safetensors) to start a new run from")
     ap.add_argument("--init-ckpt", help="another run's ckpt.pt: start a new run (fresh schedule) from its F32 weights and AdamW moments")
     a = ap.parse_args()
@@ -163,7 +167,7 @@ def main():
     log = open(os.path.join(os.path.dirname(__file__), "logs", os.path.basename(a.run.rstrip("/")) + ".txt"), "a")
     if step == 0:
         n = sum(p.numel() for p in model.parameters())
-        log.write(f"# config {a.config} {json.dumps(cfg)} params {n/1e6:.2f} M; B={a.B} L={a.L} lr={a.lr} infill_frac={a.infill_frac} init={a.init or a.init_ckpt}\n# step tokens_M minutes train_loss valid_loss lr\n")
+        log.write(f"# config {a.config} {json.dumps(cfg)} params {n/1e6:.2f} M; B={a.B} L={a.L} lr={a.lr} infill_frac={a.infill_frac} infill_t_power={a.infill_t_power} init={a.init or a.init_ckpt}\n# step tokens_M minutes train_loss valid_loss lr\n")
     t0 = time.time(); last_save = t0; ema = None
     def save():
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "tokens": tokens,
@@ -174,7 +178,7 @@ def main():
         if el > a.minutes or (a.bench and step >= a.bench): break
         lr = a.lr * min(1.0, (step + 1) / a.warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, step / a.total_steps))))
         for g in opt.param_groups: g["lr"] = lr
-        X, Y, W = train.batch(a.B, a.infill_frac)
+        X, Y, W = train.batch(a.B, a.infill_frac, a.infill_t_power)
         ts = time.time()
         loss = loss_fn(model, trunk, X, Y, W)
         opt.zero_grad(set_to_none=True); loss.backward()
@@ -183,7 +187,7 @@ def main():
         ema = loss.item() if ema is None else 0.98 * ema + 0.02 * loss.item()
         if a.bench: print(f"step {step} {X.numel()/(time.time()-ts):.0f} tok/s loss {loss.item():.3f}", flush=True)
         if step % 200 == 0:
-            vl = evaluate(model, trunk, valid, 8, a.B, a.infill_frac)
+            vl = evaluate(model, trunk, valid, 8, a.B, 0.5)     # the same validation objective in every run
             log.write(f"{step} {tokens/1e6:.2f} {spent + (time.time()-t0)/60:.1f} {ema:.3f} {vl:.3f} {lr:.2e}\n"); log.flush()
         if time.time() - last_save > a.save_minutes * 60:
             save(); last_save = time.time()

@@ -1,0 +1,48 @@
+#!/usr/bin/env python3
+"""What more training of the same model would give: fits the held-out loss of every run so far (the
+runs continue one another, so tokens are cumulative) to L(D) = E + A * D^-alpha and prints the fit and
+the loss it predicts at larger token counts. Only numpy; E and alpha by grid search, A by least squares.
+
+The runs' learning-rate schedules differ (session 1: 3e-3 cosine; later: a re-warm to 1e-3 or 6e-4 and a
+cosine), so points from the high-learning-rate middle of a run sit a little above the curve and points
+at the end of a cosine a little below; the fit uses only every run's points after its first 800 steps.
+
+Usage: python3 training/project.py [logs/m5.txt logs/m5b.txt ...]   (default: every logs/m5*.txt in order)
+"""
+import glob, os, sys
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+def points(paths):
+    D, L, offset = [], [], 0.0
+    for p in paths:
+        rows = [l.split() for l in open(p) if l.strip() and not l.startswith("#")]
+        rows = [(int(r[0]), float(r[1]), float(r[4])) for r in rows if len(r) >= 5]
+        for step, tokens_m, valid in rows:
+            if step >= 800: D.append(offset + tokens_m); L.append(valid)
+        if rows: offset += rows[-1][1]
+    return np.array(D), np.array(L), offset
+
+def fit(D, L):
+    best = None
+    for alpha in np.linspace(0.05, 1.5, 146):
+        for E in np.linspace(0.0, L.min() - 0.01, 200):
+            x = D ** -alpha
+            A = float(np.dot(x, L - E) / np.dot(x, x))
+            err = float(np.mean((E + A * x - L) ** 2))
+            if best is None or err < best[0]: best = (err, E, A, alpha)
+    return best
+
+def main():
+    paths = sys.argv[1:] or sorted(glob.glob(os.path.join(HERE, "logs", "m5*.txt")), key=lambda p: (len(p), p))
+    D, L, total = points(paths)
+    err, E, A, alpha = fit(D, L)
+    print(f"runs: {', '.join(os.path.basename(p) for p in paths)}; {len(D)} points, {total:.1f} M tokens in all")
+    print(f"fit: L(D) = {E:.3f} + {A:.3f} * D^-{alpha:.3f}  (D in M tokens; RMS residual {err ** 0.5:.4f})")
+    print(f"last measured: {L[-1]:.3f} at {D[-1]:.1f} M tokens")
+    for d in (total, 2 * total, 4 * total, 10 * total, 1000.0):
+        print(f"  {d:7.0f} M tokens -> held-out loss {E + A * d ** -alpha:.3f}")
+
+if __name__ == "__main__":
+    main()
