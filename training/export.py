@@ -26,11 +26,14 @@ def main():
     ap.add_argument("--data", default="/root/unmask-data"); ap.add_argument("--dtype", default="bf16", choices=["bf16", "f16", "f32"])
     ap.add_argument("--window", type=int, default=256)
     ap.add_argument("--prior-from", help="model folder this run was initialised from (its unmask_training is carried over)")
+    ap.add_argument("--between", nargs=3, type=float, action="append", metavar=("STEPS", "TOKENS", "MINUTES"),
+                    help="a run between --prior-from and this one (e.g. the part of a run another was branched from with --init-ckpt)")
     a = ap.parse_args()
     runs = []
     if a.prior_from:
         prior = json.load(open(os.path.join(a.prior_from, "config.json"))).get("unmask_training", {})
         runs = prior.get("runs", [prior] if prior else [])
+    runs += [{"steps": int(st), "tokens": int(tk), "minutes": round(mi, 1)} for st, tk, mi in a.between or []]
     s = torch.load(os.path.join(a.run, "ckpt.pt"), map_location="cpu", weights_only=False)
     c = s["config"]
     dt = {"bf16": torch.bfloat16, "f16": torch.float16, "f32": torch.float32}[a.dtype]

@@ -7,21 +7,28 @@ The runs' learning-rate schedules differ (session 1: 3e-3 cosine; later: a re-wa
 cosine), so points from the high-learning-rate middle of a run sit a little above the curve and points
 at the end of a cosine a little below; the fit uses only every run's points after its first 800 steps.
 
-Usage: python3 training/project.py [logs/m5.txt logs/m5b.txt ...]   (default: every logs/m5*.txt in order)
+Usage: python3 training/project.py [logs/m5.txt logs/m5b.txt ...]   (default: the shipped model's lineage, LINEAGE)
 """
-import glob, os, sys
+import os, sys
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# The runs the shipped weights descend from, in order; "run:N" keeps a run's first N steps (m5e was
+# branched from m5d's step-940 checkpoint; see TRAINING.md).
+LINEAGE = ["m5", "m5b", "m5c", "m5d:940", "m5e"]
 
 def points(paths):
+    """paths: log files, each optionally suffixed ':N' to keep its first N steps."""
     D, L, offset = [], [], 0.0
-    for p in paths:
+    for spec in paths:
+        p, _, upto = spec.partition(":")
         rows = [l.split() for l in open(p) if l.strip() and not l.startswith("#")]
         rows = [(int(r[0]), float(r[1]), float(r[4])) for r in rows if len(r) >= 5]
+        if upto: rows = [r for r in rows if r[0] <= int(upto)]
         for step, tokens_m, valid in rows:
             if step >= 800: D.append(offset + tokens_m); L.append(valid)
-        if rows: offset += rows[-1][1]
+        if upto and rows: offset += int(upto) * rows[-1][1] / rows[-1][0]   # tokens per step are fixed
+        elif rows: offset += rows[-1][1]
     return np.array(D), np.array(L), offset
 
 def fit(D, L):
@@ -35,7 +42,7 @@ def fit(D, L):
     return best
 
 def main():
-    paths = sys.argv[1:] or sorted(glob.glob(os.path.join(HERE, "logs", "m5*.txt")), key=lambda p: (len(p), p))
+    paths = sys.argv[1:] or [os.path.join(HERE, "logs", r.split(":")[0] + ".txt") + (":" + r.split(":")[1] if ":" in r else "") for r in LINEAGE]
     D, L, total = points(paths)
     err, E, A, alpha = fit(D, L)
     print(f"runs: {', '.join(os.path.basename(p) for p in paths)}; {len(D)} points, {total:.1f} M tokens in all")
