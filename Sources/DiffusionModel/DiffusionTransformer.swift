@@ -128,10 +128,7 @@ public final class DiffusionTransformer: @unchecked Sendable {
                         cache: KVCache? = nil) throws -> Logits {
         let T = tokens.count
         let pos = positions ?? Array(0..<T)
-        try check(tokens: tokens, positions: pos, rows: rows, rowRange: 0..<T)
-        if let m = keyMask, m.count != T {
-            throw ModelError.invalidConfigValue(path: "forward", key: "keyMask", value: "\(m.count) entries for \(T) tokens")
-        }
+        try check(tokens: tokens, positions: pos, keyMask: keyMask, rows: rows, rowRange: 0..<T)
         if let cache {
             guard T <= cache.capacity else { throw ModelError.sequenceTooLong(length: T, maximum: cache.capacity) }
             cache.length = T; cache.positions = pos; cache.keyMask = keyMask
@@ -147,15 +144,16 @@ public final class DiffusionTransformer: @unchecked Sendable {
             throw ModelError.sequenceTooLong(length: start + tokens.count, maximum: cache.length)
         }
         let pos = Array(cache.positions[start..<(start + tokens.count)])
-        try check(tokens: tokens, positions: pos, rows: rows, rowRange: start..<(start + tokens.count))
+        try check(tokens: tokens, positions: pos, keyMask: nil, rows: rows, rowRange: start..<(start + tokens.count))
         return run(tokens: tokens, positions: pos, slotStart: start, keyMask: cache.keyMask, rows: rows.map { $0 - start },
                    cache: cache, attendCount: cache.length, rowOffset: start)
     }
 
-    /// Validates a forward's inputs so that nothing a caller passes can index out of bounds.
-    func check(tokens: [Int32], positions: [Int], rows: [Int], rowRange: Range<Int>) throws {
-        if positions.count != tokens.count {
-            throw ModelError.invalidConfigValue(path: "forward", key: "positions", value: "\(positions.count) entries for \(tokens.count) tokens")
+    /// Validates a forward's inputs so that nothing a caller passes can index out of bounds. A block's
+    /// key mask is the cache's, checked when the cache was filled, so `forwardBlock` passes nil.
+    func check(tokens: [Int32], positions: [Int], keyMask: [Bool]?, rows: [Int], rowRange: Range<Int>) throws {
+        for (key, count) in [("positions", positions.count), ("keyMask", keyMask?.count ?? tokens.count)] where count != tokens.count {
+            throw ModelError.invalidConfigValue(path: "forward", key: key, value: "\(count) entries for \(tokens.count) tokens")
         }
         if let r = rows.first(where: { !rowRange.contains($0) }) { throw ModelError.rowOutOfRange(row: r, valid: rowRange) }
         for (i, t) in tokens.enumerated() where t < 0 || Int(t) >= config.vocabSize {
@@ -272,7 +270,7 @@ public final class DiffusionTransformer: @unchecked Sendable {
             for j in 0..<D { hr[r * D + j] = x[src * D + j] }
         }
         hr.withUnsafeMutableBufferPointer { hp in finalNorm.withUnsafeBufferPointer { wp in
-            Ops.rmsNorm(hp.baseAddress!, wp.baseAddress!, hp.baseAddress!, rows: R, d: D, eps: c.rmsNormEps)
+            rmsNorm(hp.baseAddress!, wp.baseAddress!, hp.baseAddress!, rows: R)
         } }
         var out = [Float](repeating: 0, count: R * V)
         hr.withUnsafeBufferPointer { hp in out.withUnsafeMutableBufferPointer { op in
