@@ -7,8 +7,11 @@
 public enum Matmul {
     /// Blocking: K in equal blocks of at most `kcMax` (a hidden size of 896 or 1024 is one block, so each
     /// C tile is written once instead of read and rewritten per 256-deep block: +30 % on 512×896×4864
-    /// here); `mc` rows of A per block keep A (mc×kc×4 ≤ 384 KiB) in L2 beside one B panel (kc×64 bytes).
-    static let mr = 6, nr = 16, kcMax = 1024, mc = 96
+    /// here). M in blocks of up to `mc` rows: each lane's share of W (8.7 MB of F32 panels for a
+    /// 896×4864 layer on 2 lanes) streams from L3 once per M block, which costs more than reading A's
+    /// slivers from L3 instead of L2, so a 512-token canvas is one block (session 5, Zen 3, 2 lanes:
+    /// 147 / 132 GFLOPS on 512×896×4864 / 512×4864×896 against 129 / 125 with mc = 96, i.e. A in L2).
+    static let mr = 6, nr = 16, kcMax = 1024, mc = 516
 
     public static func gemm(_ x: UnsafePointer<Float>, m: Int, _ w: PackedMatrix,
                             _ y: UnsafeMutablePointer<Float>, accumulate: Bool = false, pool: ThreadPool) {
@@ -31,7 +34,7 @@ public enum Matmul {
         let kBlocks = (k + kcMax - 1) / kcMax
         let kc = ((k + kBlocks - 1) / kBlocks + 3) / 4 * 4
         pool.forEachRange(w.panelCount) { panels in
-            let aPack = UnsafeMutablePointer<Float>.allocate(capacity: mc * kc)
+            let aPack = UnsafeMutablePointer<Float>.allocate(capacity: min(mc, (m + mr - 1) / mr * mr) * kc)
             // BF16 and int8 panels are widened once per (k block, M block) into a [kb][16] F32 (≤ 64 KiB, L2)
             // block (int8 outputs are scaled at the store), so the conversion is amortised over the
             // M block's micro-tiles instead of repeated in every one.

@@ -20,9 +20,10 @@ func maxRelativeError(_ a: [Float], _ b: [Float]) -> Float {
 
 @Suite struct MatmulTests {
     // Tolerance: 1e-5 of the output scale (F32 accumulation in a different order than the Double reference).
-    // (200, 1030, 40) and (97, 2100, 21) cross the blocking: K in 2 and 3 uneven blocks, M in 3 and 2 blocks.
+    // (200, 1030, 40) and (97, 2100, 21) cross the K blocking (2 and 3 uneven blocks); (530, 1030, 20) also
+    // crosses the M blocking (516 rows, then 14: two full slivers and a 2-row one).
     @Test(arguments: [(1, 7, 5), (3, 33, 17), (6, 16, 16), (7, 300, 40), (13, 512, 33), (64, 96, 130), (100, 260, 48),
-                      (200, 1030, 40), (97, 2100, 21)])
+                      (200, 1030, 40), (97, 2100, 21), (530, 1030, 20)])
     func gemmMatchesReference(shape: (Int, Int, Int)) {
         let (m, k, n) = shape
         var rng = TestRNG(UInt64(m * 1000 + k * 10 + n))
@@ -54,7 +55,7 @@ func maxRelativeError(_ a: [Float], _ b: [Float]) -> Float {
     }
 
     /// BF16 panels: the same product as F32 on weights already rounded to BF16 (tolerance 1e-5).
-    @Test(arguments: [(1, 40, 17), (3, 33, 20), (13, 300, 40), (64, 96, 130), (200, 1030, 40)])
+    @Test(arguments: [(1, 40, 17), (3, 33, 20), (13, 300, 40), (64, 96, 130), (200, 1030, 40), (530, 1030, 20)])
     func bf16PanelsMatchReferenceOnRoundedWeights(shape: (Int, Int, Int)) {
         let (m, k, n) = shape
         var rng = TestRNG(UInt64(7 * m + k + n))
