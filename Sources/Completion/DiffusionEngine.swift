@@ -293,21 +293,36 @@ public final class DiffusionEngine: CompletionEngine, @unchecked Sendable {
     }
 
     /// Token healing (see `EngineSettings.tokenHealing`): when the text before the hole ends inside an
-    /// ASCII word and the prefix's last token is that word's start (optionally after one space), the
-    /// token moves into the hole and slot 0 may only take the tokens that begin with its bytes.
-    /// Returns the moved text, which the caller strips from the fill ("" when nothing was moved).
+    /// ASCII word, the prefix's trailing tokens that spell that word's start (the first optionally after
+    /// one space; at most `maxHealTokens`) move into the hole and slot 0 may only take the tokens that
+    /// begin with their bytes. The most tokens that some vocabulary token still begins with are moved:
+    /// " p" "r" "in" becomes one slot that must start with " prin" (" print"), where moving "in" alone
+    /// left the model continuing " pr" from a boundary the tokenizer never produces. Returns the moved
+    /// text, which the caller strips from the fill ("" when nothing was moved).
     func heal(_ spec: inout CanvasSpec, _ options: inout DenoiseOptions, textBefore: Substring.UTF8View) -> String {
         func isWord(_ b: UInt8) -> Bool { (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 95 }
-        guard let lastByte = textBefore.last, isWord(lastByte), let last = spec.prefix.last else { return "" }
-        let bytes = bundle.tokenizer.decodeBytes([last])
-        let word = bytes.first == 32 ? bytes.dropFirst() : bytes[...]
-        guard !word.isEmpty, word.allSatisfy(isWord), textBefore.reversed().starts(with: bytes.reversed()) else { return "" }
-        let allowed = bundle.tokenizer.ids(startingWith: bytes).subtracting(bundle.forbidden)
-        guard allowed.count > 1 else { return "" }   // only the token itself: nothing to heal
-        spec.prefix.removeLast()
-        options.allowedAt[0] = allowed
-        return String(decoding: bytes, as: UTF8.self)
+        guard let lastByte = textBefore.last, isWord(lastByte) else { return "" }
+        var bytes: [UInt8] = []                              // the last k tokens' bytes
+        var best: (k: Int, bytes: [UInt8], allowed: Set<Int32>)?
+        for k in 1...min(Self.maxHealTokens, spec.prefix.count) {
+            let piece = bundle.tokenizer.decodeBytes([spec.prefix[spec.prefix.count - k]])
+            let word = piece.first == 32 ? piece.dropFirst() : piece[...]
+            guard !word.isEmpty, word.allSatisfy(isWord) else { break }
+            bytes = piece + bytes
+            guard textBefore.reversed().starts(with: bytes.reversed()) else { break }
+            let allowed = bundle.tokenizer.ids(startingWith: bytes).subtracting(bundle.forbidden)
+            // One token that only continues as itself is nothing to heal.
+            if allowed.count > (k == 1 ? 1 : 0) { best = (k, bytes, allowed) }
+            if piece.first == 32 { break }                   // the word's start
+        }
+        guard let best else { return "" }
+        spec.prefix.removeLast(best.k)
+        options.allowedAt[0] = best.allowed
+        return String(decoding: best.bytes, as: UTF8.self)
     }
+
+    /// How many of the prefix's tokens token healing may move into the hole.
+    static let maxHealTokens = 4
 
     func render(_ f: StepFrame, hole: Swift.Range<Int>, steps: Int, healed: String = "") -> CanvasFrame {
         var text = ""

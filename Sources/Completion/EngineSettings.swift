@@ -34,10 +34,10 @@ public struct EngineSettings: Sendable, Equatable {
     public var endRule: EndRule = .trailingRun
     /// See `DenoiseOptions.deferRepeats`.
     public var deferRepeats = true
-    /// Token healing: when a hole starts inside a word, the prefix's last token (the word's start) is
-    /// moved into the hole and the first slot may only take tokens that begin with it, so the model is
-    /// not forced to continue from a token boundary the tokenizer would never produce ("requ|" →
-    /// " require", not "requ" + "ire").
+    /// Token healing: when a hole starts inside a word, the prefix's tokens that spell the word's start
+    /// (up to four, as many as some token still begins with) are moved into the hole and the first slot
+    /// may only take tokens that begin with them, so the model is not forced to continue from a token
+    /// boundary the tokenizer would never produce ("requ|" → " require", not "requ" + "ire").
     public var tokenHealing = true
     /// Limits that refuse rather than slow down.
     public var maxDocumentBytes = 64 << 20
