@@ -5,7 +5,7 @@ middle), language, kind. Kinds: `line` (one whole line), `multiline` (2-4 lines)
 line from a cursor inside it). Also scores the trivial baseline "repeat the previous non-empty line" with
 the same rules (exact match after stripping trailing whitespace per line; 1 − Levenshtein / max length).
 
-Usage: python3 training/make_eval_cases.py --data /root/unmask-data --out training/eval --per-kind 200
+Usage: python3 training/make_eval_cases.py --data /root/unmask-data --out training/eval --per-kind 1000
 """
 import argparse, json, os, random
 
@@ -28,7 +28,7 @@ def sim(a, b):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default="/root/unmask-data"); ap.add_argument("--out", default="training/eval")
-    ap.add_argument("--per-kind", type=int, default=200); ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--per-kind", type=int, default=1000); ap.add_argument("--seed", type=int, default=7)
     a = ap.parse_args()
     rng = random.Random(a.seed)
     files = [json.loads(l) for l in open(os.path.join(a.data, "valid.jsonl"))]

@@ -61,14 +61,19 @@ def main():
     t, o = he["default"], he["one_token_per_step"]
     print(f"\nforwards: the default needs {t['forwards_per_case'] / o['forwards_per_case']:.2f}x the forward passes of one-token-per-step; "
           f"p50 wall time {t['latency_p50_ms'] / o['latency_p50_ms']:.2f}x; exact-match difference {100 * (t['exact_match'] - o['exact_match']):+.1f} points\n")
-    print("| held-out holes (200 each, 4 languages) | exact | edit sim | forwards | p50 ms | one token per step: exact | edit sim | forwards | previous line: exact | edit sim |")
+    n = res["heldout"]["line"]["cases"]
+    print(f"| held-out holes ({n} each, 4 languages; 95 % intervals) | exact | edit sim | forwards | p50 ms | one token per step: exact | edit sim | forwards | previous line: exact | edit sim |")
     print("|---|---|---|---|---|---|---|---|---|---|")
+    def ci(r):   # "4.0 % (2.8–5.6)" and "0.354 ± 0.012" from unmask eval's intervals
+        lo, hi = r["exact_match_ci95"]; slo, shi = r["edit_similarity_ci95"]
+        return f"{100 * r['exact_match']:.1f} % ({100 * lo:.1f}–{100 * hi:.1f})", f"{r['edit_similarity']:.3f} ± {(shi - slo) / 2:.3f}"
     for kind in ("line", "multiline", "eol"):
         r, s, b = res["heldout"][kind], res["heldout"][kind + "_one_token_per_step"], base[kind]
-        print(f"| {kind} | {100 * r['exact_match']:.1f} % | {r['edit_similarity']:.3f} | {r['forwards_per_case']:.1f} | {r['latency_p50_ms']:.0f} | "
+        e, m = ci(r)
+        print(f"| {kind} | {e} | {m} | {r['forwards_per_case']:.1f} | {r['latency_p50_ms']:.0f} | "
               f"{100 * s['exact_match']:.1f} % | {s['edit_similarity']:.3f} | {s['forwards_per_case']:.1f} | {100 * b['exact_match']:.1f} % | {b['edit_similarity']:.3f} |")
-    r = res["heldout"]["eol_no_token_healing"]
-    print(f"\neol without token healing: exact {100 * r['exact_match']:.1f} %, edit sim {r['edit_similarity']:.3f}\n")
+    e, m = ci(res["heldout"]["eol_no_token_healing"])
+    print(f"\neol without token healing: exact {e}, edit sim {m}\n")
     json.dump(res, open(os.path.join(HERE, "eval", "results.json"), "w"), indent=1)
     print(json.dumps(res))
 
