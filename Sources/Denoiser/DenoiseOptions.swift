@@ -36,10 +36,13 @@ public struct DenoiseOptions: Sendable {
     public var algorithm: Algorithm = .threshold
     /// Forward passes for the Dream/LLaDA schedules; for `threshold`, a budget per block (it stops
     /// earlier when every slot is done, and commits more per step when confidences stay below τ).
+    /// With the `trailingRun` end rule, the step that decides a hole's length commits nothing else and
+    /// is not counted: a 24-slot hole at `steps` 2 takes 3 forwards.
     public var steps: Int = 32
     /// Fast-dLLM τ.
     public var threshold: Float = 0.9
-    /// If set, exactly this many positions are committed per forward (1 = the autoregressive-equivalent baseline).
+    /// If set, exactly this many positions are committed per forward (1 = the autoregressive-equivalent
+    /// baseline); the length step of the `trailingRun` end rule commits only the end run.
     public var tokensPerStep: Int?
     /// Block length for the LLaDA schedule and for cached decoding (nil: the whole middle is one block).
     public var blockLength: Int?
