@@ -31,7 +31,7 @@ enum EvalCommand {
                 return h
             }
             var n = 0, exact = 0, passed = 0, executed = 0, broken = 0, forwards = 0, slots = 0
-            var sim = 0.0, sims: [Double] = []
+            var sims: [Double] = []
             var lat: [Double] = []
             let total = min(lines.count, limit)
             for (i, line) in lines.prefix(limit).enumerated() {
@@ -52,7 +52,7 @@ enum EvalCommand {
                 n += 1; forwards += r.forwards; slots += tokens; lat.append(r.milliseconds)
                 let em = normalise(pred) == normalise(truth)
                 if em { exact += 1 }
-                let s = similarity(pred, truth); sim += s; sims.append(s)
+                let s = similarity(pred, truth); sims.append(s)
                 var pass: Bool?
                 if a.switches.contains("execute"), let test = obj["test"] as? String, let entry = obj["entry_point"] as? String {
                     pass = execute(prompt + pred + suffix + "\n" + test + "\ncheck(\(entry))\n")
@@ -70,7 +70,7 @@ enum EvalCommand {
             func pct(_ p: Double) -> Double { lat.isEmpty ? 0 : lat[min(lat.count - 1, Int(Double(lat.count - 1) * p))] }
             let summary: [String: Any] = [
                 "cases": n, "broken_lines": broken, "exact_match": n > 0 ? Double(exact) / Double(n) : 0,
-                "edit_similarity": n > 0 ? sim / Double(n) : 0,
+                "edit_similarity": n > 0 ? sims.reduce(0, +) / Double(n) : 0,
                 "exact_match_ci95": wilson(exact, n), "edit_similarity_ci95": meanInterval(sims),
                 "pass_at_1": executed > 0 ? Double(passed) / Double(executed) as Any : NSNull(),
                 "forwards_per_case": n > 0 ? Double(forwards) / Double(n) : 0,
