@@ -122,7 +122,8 @@ public struct Denoiser {
                 // How many to commit, and which.
                 var commit: [Int] = []
                 var committedNow = runCommitted
-                let order = props.indices.sorted { props[$0].p.confidence > props[$1].p.confidence || (props[$0].p.confidence == props[$1].p.confidence && props[$0].pos < props[$1].pos) }
+                // Most confident first (ties: leftmost); lazy, since the length step commits none of them.
+                lazy var order = props.indices.sorted { props[$0].p.confidence > props[$1].p.confidence || (props[$0].p.confidence == props[$1].p.confidence && props[$0].pos < props[$1].pos) }
                 if props.isEmpty || runCommitted > 0 {
                     // The step that decides a length commits nothing else: the content proposals it saw
                     // were made before the model knew where the fill ends. Re-proposing them with the end

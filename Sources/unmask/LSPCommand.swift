@@ -27,12 +27,21 @@ enum LSPCommand {
         // Protect the protocol stream: keep the real stdout for framed JSON, send fd 1 to stderr.
         let proto = dup(1)
         dup2(2, 1)
+        // A file that cannot be written is reported on stderr and the server runs without it.
         let trace: FileHandle? = a.values["trace-rpc"].flatMap { p in
-            FileManager.default.createFile(atPath: p, contents: nil); return FileHandle(forWritingAtPath: p)
+            guard FileManager.default.createFile(atPath: p, contents: nil), let h = FileHandle(forWritingAtPath: p) else {
+                Output.err("unmask lsp: cannot write the --trace-rpc file \(p); running without a trace. Hint: check the folder exists and is writable.")
+                return nil
+            }
+            return h
         }
         let logFile: FileHandle? = a.values["log-file"].flatMap { p in
-            if !FileManager.default.fileExists(atPath: p) { FileManager.default.createFile(atPath: p, contents: nil) }
-            let h = FileHandle(forWritingAtPath: p); h?.seekToEndOfFile(); return h
+            guard FileManager.default.fileExists(atPath: p) || FileManager.default.createFile(atPath: p, contents: nil),
+                  let h = FileHandle(forWritingAtPath: p) else {
+                Output.err("unmask lsp: cannot write the --log-file \(p); logging to stderr only. Hint: check the folder exists and is writable.")
+                return nil
+            }
+            h.seekToEndOfFile(); return h
         }
         let logLine: @Sendable (String) -> Void = { m in
             let line = Data("unmask: \(m)\n".utf8)

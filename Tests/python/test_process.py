@@ -54,6 +54,17 @@ def test_exit_without_shutdown_is_1_and_truncated_body_is_reported(unmask_bin):
     assert p.returncode == 1
     assert b"short of a 50-byte body" in p.stderr
 
+def test_unwritable_trace_and_log_files_are_reported_and_the_server_still_serves(unmask_bin, tmp_path):
+    missing = tmp_path / "no-such-folder"
+    msgs = [{"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}},
+            {"jsonrpc": "2.0", "id": 2, "method": "shutdown"}, {"jsonrpc": "2.0", "method": "exit"}]
+    p, frames = run_session(unmask_bin, msgs, ["--trace-rpc", str(missing / "t.log"), "--log-file", str(missing / "l.log")])
+    assert p.returncode == 0, p.stderr.decode()[-2000:]
+    assert [f.get("id") for f in frames if "method" not in f] == [1, 2]
+    err = p.stderr.decode()
+    assert f"cannot write the --trace-rpc file {missing / 't.log'}" in err
+    assert f"cannot write the --log-file {missing / 'l.log'}" in err
+
 class Session:
     """Talks to `unmask lsp` like an editor: one message at a time, waiting for answers."""
     def __init__(self, unmask_bin, *args):
