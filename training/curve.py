@@ -7,8 +7,9 @@ The corpus split has not changed since session 1 (corpus.py is deterministic and
 shipped model was trained on the same files and none saw the held-out ones. The weights come from git
 (`git show COMMIT:models/unmask-code-4m/...`); extra folders (a candidate not yet committed) with --model.
 
-Usage: python3 training/curve.py [--bin .build/release/unmask] [--limit N] [--model DIR ...] [--from-json]
-Writes training/eval/curve.json and prints a markdown table and the fits.
+Usage: python3 training/curve.py [--bin .build/release/unmask] [--limit N] [--model DIR ...] [--from-json] [--fit-last N]
+Writes training/eval/curve.json (rows of commits already in it are reused) and prints a markdown table and
+the fits. training/project.py does the same for the held-out loss, from the training logs.
 """
 import argparse, json, math, os, subprocess, tempfile
 
@@ -59,18 +60,22 @@ def main():
                     "infill objective and the length-first decoder's training shape, and the curve bends")
     a = ap.parse_args()
     path = os.path.join(HERE, "eval", "curve.json")
+    # Rows already in curve.json are kept (a commit's weights never change): a new shipped model costs one evaluation.
+    known = {r["model"]: r for r in json.load(open(path))["rows"]} if os.path.exists(path) and not a.limit else {}
     if a.from_json:
-        rows = json.load(open(path))["rows"]
+        rows = list(known.values())
     else:
         rows = []
         for c in shipped_commits():
-            with tempfile.TemporaryDirectory() as d:
-                checkout(c, d)
-                rows.append({"model": c, **evaluate(a.bin, d, a.limit)})
-                print(f"{c}: {rows[-1]['tokens'] / 1e6:.1f} M tokens, line {rows[-1]['line']['exact_match']:.3f}", flush=True)
+            if c not in known:
+                with tempfile.TemporaryDirectory() as d:
+                    checkout(c, d)
+                    known[c] = {"model": c, **evaluate(a.bin, d, a.limit)}
+                print(f"{c}: {known[c]['tokens'] / 1e6:.1f} M tokens, line {known[c]['line']['exact_match']:.3f}", flush=True)
+            rows.append(known[c])
         for m in a.model:
             rows.append({"model": m, **evaluate(a.bin, m, a.limit)})
-        rows.sort(key=lambda r: r["tokens"])
+    rows.sort(key=lambda r: r["tokens"])
     print("| model | training tokens | line exact | line edit sim | EOL exact | EOL edit sim | HumanEval exact | HumanEval edit sim |")
     print("|---|---|---|---|---|---|---|---|")
     for r in rows:

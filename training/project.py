@@ -13,9 +13,10 @@ import os, sys
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-# The runs the shipped weights descend from, in order; "run:N" keeps a run's first N steps (m5e was
-# branched from m5d's step-940 checkpoint; see TRAINING.md).
-LINEAGE = ["m5", "m5b", "m5c", "m5d:940", "m5e"]
+# The runs the shipped weights descend from, in order; "run:N" keeps a run's first N steps and counts N
+# steps of tokens for the next run's offset (a log ends at its last 200-step row, up to 199 steps short
+# of where the run stopped; m5e was branched from m5d's step-940 checkpoint; see TRAINING.md).
+LINEAGE = ["m5:4065", "m5b:3094", "m5c:2893", "m5d:940", "m5e:2327", "m5f:2268", "m6a:2514", "m7a"]
 
 def points(paths):
     """paths: log files, each optionally suffixed ':N' to keep its first N steps."""
