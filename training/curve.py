@@ -56,8 +56,8 @@ def main():
     ap.add_argument("--limit", type=int)
     ap.add_argument("--model", action="append", default=[], help="an extra model folder (a candidate not yet committed)")
     ap.add_argument("--from-json", action="store_true", help="only refit training/eval/curve.json")
-    ap.add_argument("--fit-last", type=int, default=4, help="fit the last N models only (default 4): the first ones predate the "
-                    "infill objective and the length-first decoder's training shape, and the curve bends")
+    ap.add_argument("--fit-last", type=int, default=4, help="fit the last N models only (default 4): the curve bends, and the "
+                    "early models come from session 1's high-learning-rate run")
     a = ap.parse_args()
     path = os.path.join(HERE, "eval", "curve.json")
     # Rows already in curve.json are kept (a commit's weights never change): a new shipped model costs one evaluation.
@@ -93,7 +93,8 @@ def main():
         fits[name] = {"metric": metric, "target": target, "intercept": a0, "per_decade": b, "times_last_tokens": ratio if ratio < 1e6 else None}
         reach = f"at {ratio:.1f}x the last model's tokens ({ratio * last[-1]['tokens'] / 1e6:,.0f} M)" if ratio < 1000 else "not within 1000x the tokens at this slope"
         print(f"  {key} {metric}: {b:+.3f} per 10x tokens; target {target} {reach}")
-    json.dump({"rows": rows, "fits": fits}, open(path, "w"), indent=1)
+    if not a.limit:   # a quick look at a few cases never replaces the full-set rows
+        json.dump({"rows": rows, "fits": fits}, open(path, "w"), indent=1)
 
 if __name__ == "__main__":
     main()
