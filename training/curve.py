@@ -12,12 +12,10 @@ Writes training/eval/curve.json (rows of commits already in it are reused) and p
 the fits. training/project.py does the same for the held-out loss, from the training logs.
 """
 import argparse, json, math, os, subprocess, tempfile
+from run_evals import HE, HERE, ROOT, run
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
 MODEL = "models/unmask-code-4m"
 FILES = ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json")
-HE = os.path.join(ROOT, "..", "shared", "benchmarks", "humaneval-infilling", "HumanEval-SingleLineInfilling.jsonl.gz")
 SETS = [  # (key, cases, hole tokens): the same holes run_evals.py reports
     ("line", os.path.join(HERE, "eval", "line.jsonl"), 24),
     ("eol", os.path.join(HERE, "eval", "eol.jsonl"), 16),
@@ -38,8 +36,7 @@ def checkout(commit, into):
 def evaluate(exe, folder, limit):
     row = {"tokens": json.load(open(os.path.join(folder, "config.json")))["unmask_training"]["tokens"]}
     for key, cases, tokens in SETS:
-        argv = [exe, "eval", cases, "--model", folder, "--tokens", str(tokens), "--threads", "1"] + (["--limit", str(limit)] if limit else [])
-        r = json.loads(subprocess.run(argv, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1])
+        r = run(exe, cases, "--model", folder, "--tokens", str(tokens), "--threads", "1", limit=limit)
         row[key] = {k: r[k] for k in ("cases", "exact_match", "exact_match_ci95", "edit_similarity", "latency_p50_ms")}
     return row
 

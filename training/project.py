@@ -9,14 +9,16 @@ at the end of a cosine a little below; the fit uses only every run's points afte
 
 Usage: python3 training/project.py [logs/m5.txt logs/m5b.txt ...]   (default: the shipped model's lineage, LINEAGE)
 """
-import os, sys
+import json, os, sys
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-# The runs the shipped weights descend from, in order; "run:N" keeps a run's first N steps and counts N
-# steps of tokens for the next run's offset (a log ends at its last 200-step row, up to 199 steps short
-# of where the run stopped; m5e was branched from m5d's step-940 checkpoint; see TRAINING.md).
-LINEAGE = ["m5:4065", "m5b:3094", "m5c:2893", "m5d:940", "m5e:2327", "m5f:2268", "m6a:2514", "m7a"]
+# The runs the shipped weights descend from, in order (m5e was branched from m5d's step-940 checkpoint;
+# see TRAINING.md). Each run's length comes from the shipped config's `unmask_training.runs`, in the same
+# order: "run:N" keeps a run's first N steps and counts N steps of tokens for the next run's offset (a log
+# ends at its last 200-step row, up to 199 steps short of where the run stopped). A run not yet shipped has no
+# length there and is read whole.
+LINEAGE = ["m5", "m5b", "m5c", "m5d", "m5e", "m5f", "m6a", "m7a"]
 
 def points(paths):
     """paths: log files, each optionally suffixed ':N' to keep its first N steps."""
@@ -43,7 +45,12 @@ def fit(D, L):
     return best
 
 def main():
-    paths = sys.argv[1:] or [os.path.join(HERE, "logs", r.split(":")[0] + ".txt") + (":" + r.split(":")[1] if ":" in r else "") for r in LINEAGE]
+    if sys.argv[1:]:
+        paths = sys.argv[1:]
+    else:
+        cfg = json.load(open(os.path.join(HERE, "..", "models", "unmask-code-4m", "config.json")))
+        steps = [r["steps"] for r in cfg["unmask_training"]["runs"]]
+        paths = [os.path.join(HERE, "logs", r + ".txt") + (f":{steps[i]}" if i < len(steps) else "") for i, r in enumerate(LINEAGE)]
     D, L, total = points(paths)
     err, E, A, alpha = fit(D, L)
     print(f"runs: {', '.join(os.path.basename(p) for p in paths)}; {len(D)} points, {total:.1f} M tokens in all")

@@ -209,8 +209,8 @@ extension ModelConfig {
 @Suite struct QuantisationTests {
     /// `--quantize int8` on the embedded model's real weights, against the stored BF16 weights on a
     /// 200-token canvas of arbitrary ids: the logits move by at most 8 % of their scale, and the argmax
-    /// stays the same at ≥ 92.5 % of positions (measured: 198, 195 and 189 of 200 with session 3's, 4's
-    /// and 6's weights; the flips are near-ties, and HumanEval fills with int8 score the same).
+    /// stays the same at ≥ 92.5 % of positions (measured: 198, 195, 189 and 190 of 200 with session 3's, 4's,
+    /// 6's and 7's weights; the flips are near-ties, and HumanEval fills with int8 score the same).
     @Test func int8StaysCloseToStoredWeights() throws {
         let dir = repoRoot.appendingPathComponent("models/unmask-code-4m")
         let cfg = try ModelConfig.load(path: dir.appendingPathComponent("config.json").path)
@@ -227,7 +227,7 @@ extension ModelConfig {
         let same = zip(argmaxRows(a, cfg.vocabSize), argmaxRows(b, cfg.vocabSize)).filter { $0 == $1 }.count
         print("int8 vs stored: max|Δ| \(err / scale), RMS Δ \(Float(rms) / scale) of scale, argmax agreement \(same)/200")
         // Bounds: the worst logit of 800 k within 8 % of the scale (session 3's weights measured 5.7 %, session 4's 4.8 %,
-        // session 6's 6.9 %; per-row int8 error grows with a row's largest weight), the typical one within 1 % (0.44 %).
+        // session 6's 6.9 %, session 7's 6.4 %; per-row int8 error grows with a row's largest weight), the typical one within 1 % (0.44 %, 0.56 %).
         #expect(err <= 0.08 * scale)
         #expect(Float(rms) <= 0.01 * scale)
         #expect(same >= 185)
