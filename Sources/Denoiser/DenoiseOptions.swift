@@ -73,6 +73,22 @@ public struct DenoiseOptions: Sendable {
     public var maxExpansions = 32
 
     public init() {}
+
+    /// The ranges user-facing settings are validated against (the settings table reads them from here).
+    public static let thresholdRange: ClosedRange<Float> = 0.01...1
+    public static let stepsRange = 1...1024
+
+    /// Options a caller built by hand are checked once, with the same ranges as the settings table.
+    func validate() throws {
+        guard Self.stepsRange.contains(steps) else {
+            throw DenoiserError.invalidOption(name: "steps", value: "\(steps)", hint: "must be in \(Self.stepsRange)")
+        }
+        if let k = tokensPerStep, k < 1 { throw DenoiserError.invalidOption(name: "tokens-per-step", value: "\(k)", hint: "must be at least 1") }
+        if let b = blockLength, b < 1 { throw DenoiserError.invalidOption(name: "block length", value: "\(b)", hint: "must be at least 1") }
+        guard Self.thresholdRange.contains(threshold) else {
+            throw DenoiserError.invalidOption(name: "threshold", value: "\(threshold)", hint: "τ must be in \(Self.thresholdRange)")
+        }
+    }
 }
 
 /// How end ids (pad/eos) shorten a hole.
@@ -109,14 +125,12 @@ public enum DenoiserError: Error, CustomStringConvertible, Equatable {
     case noMaskToken(model: String)
     case invalidOption(name: String, value: String, hint: String)
     case emptyHole
-    case model(String)
 
     public var description: String {
         switch self {
         case let .noMaskToken(m): return "the model \(m) has no mask token (config mask_token_id and tokenizer mask_token are both missing). Hint: masked-diffusion infill needs a model trained with a mask token."
         case let .invalidOption(n, v, h): return "invalid \(n) \(v): \(h)"
         case .emptyHole: return "the hole is empty: nothing to fill. Hint: give --tokens N > 0 or select a non-empty range."
-        case let .model(s): return s
         }
     }
 }

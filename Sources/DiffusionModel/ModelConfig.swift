@@ -129,6 +129,9 @@ public struct ModelConfig: Sendable, Equatable {
         }
     }
 
+    /// The ids that end a hole (pad and eos): the one place this set is built.
+    public var endTokenIDs: Set<Int32> { Set([padTokenID, eosTokenID].compactMap { $0 }) }
+
     /// Parameters in the weight matrices and embeddings (norms and biases are negligible).
     public var parameterCount: Int {
         let attn = hiddenSize * headDim * (2 * numHeads + 2 * numKVHeads)
