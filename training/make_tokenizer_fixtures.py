@@ -15,7 +15,10 @@ line ends, tabs and long whitespace runs, digit runs, emoji/CJK/combining marks/
 strings, and invalid UTF-8 turned into text the way the server does it (bytes decoded with U+FFFD
 replacement, as Swift's `String(decoding:as:)`).
 
-Usage: python3 training/make_tokenizer_fixtures.py OUT_DIR   (writes OUT_DIR/tokenizer-golden.json)
+Usage: python3 training/make_tokenizer_fixtures.py OUT_DIR   (writes OUT_DIR/tokenizer-golden.json, 31 MB)
+       python3 training/make_tokenizer_fixtures.py --sample Tests/Fixtures/tokenizer
+           (writes tokenizer-golden-sample.json: the first SAMPLE_PIECES pieces of every kind, ~1 MB, committed so
+           that `swift test` in a fresh clone checks ids against Hugging Face without running this script)
 """
 import glob, json, os, random, subprocess, sys, sysconfig
 import regex
@@ -97,10 +100,17 @@ def corpus(rng):
     add("invalid-utf8", bad)
     return pieces
 
+SAMPLE_PIECES = 2
+
 def main():
-    out_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "Tests", "TokenizerTests", "Fixtures")
+    args = [a for a in sys.argv[1:] if a != "--sample"]
+    sample = "--sample" in sys.argv
+    out_dir = args[0] if args else os.path.join(ROOT, "Tests", "Fixtures", "generated")
     rng = random.Random(20261122)
     pieces = corpus(rng)
+    if sample:
+        seen = {}
+        pieces = [p for p in pieces if seen.setdefault(p["kind"], []).append(p) or len(seen[p["kind"]]) <= SAMPLE_PIECES]
     toks = {"qwen2.5": qwen_tokenizer(), "gpt2": gpt2_tokenizer()}
     own = sorted(glob.glob(os.path.join(ROOT, "models", "*", "tokenizer.json")))
     if own: toks["unmask"] = Tokenizer.from_file(own[0])
@@ -111,10 +121,12 @@ def main():
         p["splits"] = {name: [m.end() for m in r.finditer(p["text"])] for name, r in pats.items()}
     total = sum(len(p["text"].encode()) for p in pieces)
     os.makedirs(out_dir, exist_ok=True)
-    with open(os.path.join(out_dir, "tokenizer-golden.json"), "w") as f:
-        json.dump({"tokenizers": list(toks), "bytes": total, "pieces": pieces}, f, ensure_ascii=False)
-    with open(os.path.join(out_dir, "corpus.txt"), "w") as f:   # the same text, for `unmask bench tokenizer`
-        f.write("".join(p["text"] for p in pieces))
+    name = "tokenizer-golden-sample.json" if sample else "tokenizer-golden.json"
+    with open(os.path.join(out_dir, name), "w") as f:
+        json.dump({"tokenizers": list(toks), "bytes": total, "pieces": pieces, "tokenizers_version": __import__("tokenizers").__version__}, f, ensure_ascii=False)
+    if not sample:
+        with open(os.path.join(out_dir, "corpus.txt"), "w") as f:   # the same text, for `unmask bench tokenizer`
+            f.write("".join(p["text"] for p in pieces))
     print(f"{len(pieces)} pieces, {total/1e6:.2f} MB, tokenizers: {', '.join(toks)}", file=sys.stderr)
 
 if __name__ == "__main__":

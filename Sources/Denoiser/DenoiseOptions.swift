@@ -75,7 +75,7 @@ public struct DenoiseOptions: Sendable {
     public init() {}
 
     /// The ranges user-facing settings are validated against (the settings table reads them from here).
-    public static let thresholdRange: ClosedRange<Float> = 0.01...1
+    public static let thresholdRange: ClosedRange<Double> = 0.01...1
     public static let stepsRange = 1...1024
 
     /// Options a caller built by hand are checked once, with the same ranges as the settings table.
@@ -85,7 +85,7 @@ public struct DenoiseOptions: Sendable {
         }
         if let k = tokensPerStep, k < 1 { throw DenoiserError.invalidOption(name: "tokens-per-step", value: "\(k)", hint: "must be at least 1") }
         if let b = blockLength, b < 1 { throw DenoiserError.invalidOption(name: "block length", value: "\(b)", hint: "must be at least 1") }
-        guard Self.thresholdRange.contains(threshold) else {
+        guard threshold >= Float(Self.thresholdRange.lowerBound) && threshold <= Float(Self.thresholdRange.upperBound) else {
             throw DenoiserError.invalidOption(name: "threshold", value: "\(threshold)", hint: "τ must be in \(Self.thresholdRange)")
         }
     }

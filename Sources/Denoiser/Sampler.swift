@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 
 /// One decision for one masked slot.
 public struct Proposal: Sendable {
@@ -35,13 +36,8 @@ struct Sampler {
             l = kept
         }
         if currentEndPenalty > 0 { for e in endIDs where Int(e) < V && e >= 0 { l[Int(e)] -= currentEndPenalty * invT } }
-        // Softmax.
-        var mx = -Float.infinity
-        for v in l where v > mx { mx = v }
-        var p = [Float](repeating: 0, count: V)
-        var z: Float = 0
-        for i in 0..<V where l[i] > -.infinity { let e = expf(l[i] - mx); p[i] = e; z += e }
-        for i in 0..<V { p[i] /= z }
+        var p = l
+        p.withUnsafeMutableBufferPointer { Ops.softmax($0.baseAddress!, V) }
         var endProbability: Float = 0
         for e in endIDs where Int(e) < V && e >= 0 { endProbability += p[Int(e)] }
         if excludeEnds && endProbability < 1 {

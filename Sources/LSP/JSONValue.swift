@@ -102,17 +102,11 @@ extension JSONValue: CustomStringConvertible {
     public var description: String { String(decoding: serialized(), as: UTF8.self) }
 }
 
-/// Converts between `Codable` protocol types and `JSONValue`.
+/// Converts between `Codable` protocol types and `JSONValue`: decoding reads the parsed value directly.
 public enum JSONBridge {
-    public static func encode<T: Encodable>(_ v: T) -> JSONValue {
-        let enc = JSONEncoder()
-        guard let data = try? enc.encode(v), let j = try? JSONParser.parse(Array(data)) else { return .null }
-        return j
-    }
-
     /// Decodes `T`; a failure names the JSON path of the offending field.
     public static func decode<T: Decodable>(_ t: T.Type, from v: JSONValue) throws -> T {
-        do { return try JSONDecoder().decode(T.self, from: Data(v.serialized())) }
+        do { return try T(from: JSONValueDecoder(v)) }
         catch let DecodingError.keyNotFound(key, ctx) { throw ResponseError.invalidParams("missing field '\(path(ctx.codingPath + [key]))'") }
         catch let DecodingError.typeMismatch(type, ctx) { throw ResponseError.invalidParams("field '\(path(ctx.codingPath))' must be \(type)") }
         catch let DecodingError.valueNotFound(type, ctx) { throw ResponseError.invalidParams("field '\(path(ctx.codingPath))' must be \(type), not null") }

@@ -10,7 +10,8 @@ extension LanguageServer {
         let document: TextDocument
         let token: CancellationToken
         let encoding: PositionEncoding
-        let frames: Bool
+        /// The settings when the request arrived (a later change does not affect it).
+        let settings: Settings
         let progress: JSONValue?
     }
 
@@ -36,7 +37,7 @@ extension LanguageServer {
         }
         let doc = try document(p.textDocument.uri)
         // Requests queue behind a model load on the worker; only a disabled feature answers at once.
-        guard settings.enableInline else { reply(c, id, .success(fallback ? ["isIncomplete": false, "items": []] : ["items": []])); return }
+        guard settings.server.enableInline else { reply(c, id, .success(fallback ? ["isIncomplete": false, "items": []] : ["items": []])); return }
         let (offset, clamped) = doc.offset(of: p.position, encoding: encoding)
         if clamped { logMessage(c, 3, "position \(p.position.line):\(p.position.character) is past the end of its line or of \(doc.uri); clamped") }
         // A newer request for the same document supersedes the older one, which answers at once.
@@ -45,12 +46,12 @@ extension LanguageServer {
             if let t { t.cancel(); reply(c, old, .failure(.requestCancelled)); stats.cancelled += 1 }
         }
         latestInline[doc.uri] = id
-        let deadlineMs = params["deadlineMs"]?.intValue ?? settings.deadlineMs
+        let deadlineMs = params["deadlineMs"]?.intValue ?? settings.server.deadlineMs
         let neighbours = documents.recency.filter { $0 != doc.uri }.prefix(3).compactMap { documents[$0]?.text }
-        let req = CompletionRequest(kind: .inline, uri: doc.uri, version: doc.version, languageID: doc.languageID, text: doc.text,
+        let req = CompletionRequest(kind: .inline, uri: doc.uri, version: doc.version, languageID: doc.languageID, utf8: doc.bytes,
                                     cursor: offset, deadline: .now + .milliseconds(deadlineMs), neighbours: Array(neighbours))
-        let job = Job(id: id, request: req, document: doc, token: register(id), encoding: encoding, frames: framesWanted, progress: params["workDoneToken"])
-        run(job, c) { [self] result in
+        let job = Job(id: id, request: req, document: doc, token: register(id), encoding: encoding, settings: settings, progress: params["workDoneToken"])
+        run(job, c) { result in
             guard let e = result.edits.first, !e.newText.isEmpty else {
                 return fallback ? ["isIncomplete": false, "items": []] : ["items": []]
             }
@@ -73,7 +74,7 @@ extension LanguageServer {
     func run(_ job: Job, _ c: Connection, render: @escaping @Sendable (CompletionResult) -> JSONValue) {
         host.worker.async { [self] in
             if job.token.isCancelled { state.async { self.reply(c, job.id, .failure(.requestCancelled)) }; return }
-            guard let engine = host.current.engine else {
+            guard let backend = host.current.backend else {
                 let why = host.current.problem ?? "no model is loaded"
                 state.async { self.logMessage(c, 3, "no completion for \(job.document.uri): \(why)"); self.reply(c, job.id, .success(render(CompletionResult(edits: [])))) }
                 return
@@ -81,11 +82,11 @@ extension LanguageServer {
             state.async { self.setStatus(c, .busy, "denoising") }
             var lastFrame = ContinuousClock.now - .seconds(1)
             let outcome: Result<CompletionResult, Error> = Result {
-                try engine.complete(job.request, cancel: job.token) { frame in
+                try backend.complete(job.request, settings: job.settings.engine, cancel: job.token) { frame in
                     let now = ContinuousClock.now
                     guard now - lastFrame >= .milliseconds(50) else { return }
                     lastFrame = now
-                    if job.frames { c.notify("unmask/canvas", self.frameJSON(frame, job)) }
+                    if job.settings.server.enableFrames { c.notify("unmask/canvas", self.frameJSON(frame, job)) }
                     if let t = job.progress { self.reportProgress(c, t, "step \(frame.step)/\(frame.steps)", min(99, 100 * frame.step / max(1, frame.steps))) }
                 }
             }
@@ -133,7 +134,7 @@ extension LanguageServer {
     func codeAction(_ id: RequestID, _ params: JSONValue, _ c: Connection) throws {
         let p = try JSONBridge.decode(CodeActionParams.self, from: params)
         _ = try document(p.textDocument.uri)
-        guard settings.enableActions, host.current.engine != nil else { reply(c, id, .success([])); return }
+        guard settings.server.enableActions, host.current.backend != nil else { reply(c, id, .success([])); return }
         let arg: JSONValue = ["uri": .string(p.textDocument.uri), "range": p.range.json]
         let actions: [JSONValue] = [
             ["title": "Unmask: fill selection", "kind": "refactor.rewrite", "command": ["title": "Fill selection", "command": "unmask.fill", "arguments": [arg]]],
@@ -177,13 +178,13 @@ extension LanguageServer {
             let lo = doc.offset(of: a.range.start, encoding: encoding).offset, hi = doc.offset(of: a.range.end, encoding: encoding).offset
             guard lo <= hi else { throw ResponseError.invalidParams("field 'arguments[0].range' has start after end") }
             let kind: CompletionKind = p.command == "unmask.fill" ? .fill : p.command == "unmask.rewrite" ? .rewrite : .repair
-            guard host.current.engine != nil else {
+            guard host.current.backend != nil else {
                 reply(c, id, .failure(.requestFailed("no model is loaded: \(host.current.problem ?? "unknown")"))); return
             }
-            let req = CompletionRequest(kind: kind, uri: doc.uri, version: doc.version, languageID: doc.languageID, text: doc.text,
+            let req = CompletionRequest(kind: kind, uri: doc.uri, version: doc.version, languageID: doc.languageID, utf8: doc.bytes,
                                         cursor: lo, selection: lo..<hi, deadline: nil)
             let progress: JSONValue? = progressSupported ? beginProgress(c, title: "Unmask: \(kind.rawValue)") : nil
-            let job = Job(id: id, request: req, document: doc, token: register(id), encoding: encoding, frames: framesWanted, progress: progress)
+            let job = Job(id: id, request: req, document: doc, token: register(id), encoding: encoding, settings: settings, progress: progress)
             let applyOK = applyEditSupported
             run(job, c) { [self] result in
                 if let progress { endProgress(c, progress, "\(result.edits.count) edit(s)") }
@@ -207,11 +208,9 @@ extension LanguageServer {
     func doctor() -> JSONValue {
         var o: [String: JSONValue] = ["state": .string(engineState.rawValue), "positionEncoding": .string(encoding.rawValue),
                                       "openDocuments": .int(documents.documents.count), "version": .string(Self.version),
-                                      "settings": ["steps": settings.steps.map { .int($0) } ?? .string("auto"), "threshold": .double(Double(settings.threshold)),
-                                                   "algorithm": .string(settings.algorithm.rawValue), "deadlineMs": .int(settings.deadlineMs),
-                                                   "maxTokens": .int(settings.maxTokens), "contextTokens": .int(settings.contextTokens)]]
+                                      "settings": .object(Dictionary(uniqueKeysWithValues: Settings.table.values(of: settings).map { ($0.key, JSONValue(setting: $0.value)) }))]
         let cur = host.current
-        if let e = cur.engine { o["engine"] = .object(e.summary.mapValues { .string($0) }) }
+        if let e = cur.backend { o["engine"] = .object(e.summary.mapValues { .string($0) }) }
         if let pr = cur.problem { o["problem"] = .string(pr) }
         return .object(o)
     }

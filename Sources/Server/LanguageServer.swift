@@ -12,13 +12,12 @@ public final class LanguageServer: MessageHandler, @unchecked Sendable {
     public static let commands = ["unmask.accept", "unmask.fill", "unmask.rewrite", "unmask.repair", "unmask.doctor", "unmask.stats", "unmask.reload",
                                   "unmask.documentHash"]
 
-    let host: EngineHost
+    let host: BackendHost
     let state = DispatchQueue(label: "unmask.state")
     var lifecycle = Lifecycle.uninitialized
     var documents = DocumentStore()
     var encoding = PositionEncoding.utf16
-    var settings: EngineSettings
-    var framesWanted = false
+    var settings: Settings
     var progressSupported = false
     var applyEditSupported = false
     var stats = Statistics()
@@ -35,9 +34,9 @@ public final class LanguageServer: MessageHandler, @unchecked Sendable {
     public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(("unmask: " + $0 + "\n").utf8)) }
     public var debugLogging = false
 
-    public init(settings: EngineSettings = EngineSettings(), engineFactory: @escaping EngineHost.Factory) {
+    public init(settings: Settings = Settings(), backendFactory: @escaping BackendHost.Factory) {
         self.settings = settings
-        host = EngineHost(factory: engineFactory)
+        host = BackendHost(factory: backendFactory)
     }
 
     // MARK: MessageHandler (reader thread: hand off at once)
@@ -102,12 +101,12 @@ public final class LanguageServer: MessageHandler, @unchecked Sendable {
             do {
                 let p = try JSONBridge.decode(DidOpenTextDocumentParams.self, from: params)
                 let bytes = p.textDocument.text.utf8.count
-                if bytes > settings.maxDocumentBytes {
-                    logMessage(c, 1, "\(p.textDocument.uri): \(bytes) bytes exceeds maxDocumentBytes (\(settings.maxDocumentBytes)); completions are off for it")
+                if bytes > settings.server.maxDocumentBytes {
+                    logMessage(c, 1, "\(p.textDocument.uri): \(bytes) bytes exceeds maxDocumentBytes (\(settings.server.maxDocumentBytes)); completions are off for it")
                     return
                 }
-                if documents[p.textDocument.uri] == nil && documents.documents.count >= settings.maxOpenDocuments {
-                    logMessage(c, 1, "more than maxOpenDocuments (\(settings.maxOpenDocuments)) open; \(p.textDocument.uri) is not tracked")
+                if documents[p.textDocument.uri] == nil && documents.documents.count >= settings.server.maxOpenDocuments {
+                    logMessage(c, 1, "more than maxOpenDocuments (\(settings.server.maxOpenDocuments)) open; \(p.textDocument.uri) is not tracked")
                     return
                 }
                 documents.open(TextDocument(uri: p.textDocument.uri, languageID: p.textDocument.languageId, version: p.textDocument.version, text: p.textDocument.text))
@@ -117,7 +116,7 @@ public final class LanguageServer: MessageHandler, @unchecked Sendable {
             do {
                 let p = try JSONBridge.decode(DidChangeTextDocumentParams.self, from: params)
                 let notes = try documents.change(uri: p.textDocument.uri, version: p.textDocument.version, changes: p.contentChanges,
-                                                 encoding: encoding, maxBytes: settings.maxDocumentBytes)
+                                                 encoding: encoding, maxBytes: settings.server.maxDocumentBytes)
                 for n in notes { logMessage(c, 3, n) }
                 // A document edit supersedes its pending inline request.
                 if let old = latestInline[p.textDocument.uri] { answerLock.lock(); tokens[old]?.cancel(); answerLock.unlock() }
@@ -159,7 +158,6 @@ public final class LanguageServer: MessageHandler, @unchecked Sendable {
         progressSupported = params["capabilities"]?["window"]?["workDoneProgress"]?.boolValue ?? false
         applyEditSupported = params["capabilities"]?["workspace"]?["applyEdit"]?.boolValue ?? false
         let opts = params["initializationOptions"]
-        framesWanted = opts?["canvasFrames"]?.boolValue ?? opts?["unmask"]?["canvasFrames"]?.boolValue ?? false
         lifecycle = .running
         let caps: JSONValue = [
             "positionEncoding": .string(encoding.rawValue),
@@ -170,22 +168,23 @@ public final class LanguageServer: MessageHandler, @unchecked Sendable {
             "executeCommandProvider": ["commands": .array(Self.commands.map { .string($0) })],
         ]
         reply(c, id, .success(["capabilities": caps, "serverInfo": ["name": "unmask", "version": .string(Self.version)]]))
-        if let o = opts, o != .null {
-            var o2 = o
-            if case .object(var d) = o { d["canvasFrames"] = nil; o2 = d["unmask"] ?? .object(d) }
-            applySettings(o2, c, loadNow: false)
-        }
+        if let o = opts, o != .null { applySettings(o["unmask"] ?? o, c, loadNow: false) }
         loadEngine(c)
     }
 
+    /// Applies a settings object through the one settings table; every bad or unknown key is reported
+    /// and keeps its value. An empty array is an empty object (an empty Lua table encodes as one).
     func applySettings(_ v: JSONValue, _ c: Connection, loadNow: Bool = true) {
-        guard case .object(let o) = v else { if v != .null { showMessage(c, 2, "unmask settings must be an object, got \(v.typeName)") }; return }
-        let before = settings
-        for (k, val) in o where k != "canvasFrames" {
-            if let problem = settings.apply(k, Self.plain(val)) { showMessage(c, 2, problem) }
+        let object: [String: Any]
+        switch v {
+        case .object: object = Self.plain(v) as! [String: Any]
+        case .array(let a) where a.isEmpty: return
+        case .null: return
+        default: showMessage(c, 2, "unmask settings must be an object, got \(v.typeName)"); return
         }
-        if let f = o["canvasFrames"]?.boolValue { framesWanted = f }
-        if loadNow && (settings.model != before.model || settings.weights != before.weights) { loadEngine(c) } else if settings != before { host.update(settings) }
+        let before = settings.engine.loadIdentity
+        for problem in Settings.table.apply(json: object, to: &settings) { showMessage(c, 2, problem.message) }
+        if loadNow && settings.engine.loadIdentity != before { loadEngine(c) }
     }
 
     static func plain(_ v: JSONValue) -> Any {
@@ -201,9 +200,9 @@ public final class LanguageServer: MessageHandler, @unchecked Sendable {
     }
 
     func loadEngine(_ c: Connection, force: Bool = false) {
-        setStatus(c, .loading, "loading model \(settings.model ?? "(embedded default)")")
+        setStatus(c, .loading, "loading model \(settings.engine.model ?? "(embedded default)")")
         let token: JSONValue? = progressSupported ? beginProgress(c, title: "Unmask: loading model") : nil
-        host.load(settings, force: force) { [self] result in
+        host.load(settings.engine, force: force) { [self] result in
             state.async { [self] in
                 if let token { endProgress(c, token, nil) }
                 switch result {

@@ -1,5 +1,6 @@
 import Foundation
 import Completion
+import DevTools
 
 enum DemoCommand {
     static let sample = """
@@ -28,8 +29,8 @@ enum DemoCommand {
         do {
             let a = try Arguments(argv, valued: Common.modelOptions, switches: Common.modelSwitches.union(["no-frames"]))
             if a.switches.contains("help") { Output.out(help); return 0 }
-            let engine = try Common.engine(a)
-            let s = engine.summary
+            let (backend, settings) = try Common.backend(a)
+            let s = backend.summary
             Output.out("Unmask demo — model \(s["architecture"] ?? "") \(s["parameters"] ?? "") from \(s["model"] ?? "") (loaded in \(s["loadMs"] ?? "?") ms)\n")
             let lines = sample.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             for h in holes {
@@ -45,7 +46,7 @@ enum DemoCommand {
                 for (i, l) in holed.enumerated() where abs(i - (h.line - 1)) <= 2 {
                     Output.out(String(format: "%3d │ ", i + 1) + (i == h.line - 1 ? "\(indent)▁▁▁" : l))
                 }
-                let r = try engine.complete(req, cancel: CancellationToken()) { f in
+                let r = try backend.complete(req, settings: settings, cancel: CancellationToken()) { f in
                     if !a.switches.contains("no-frames") { Output.out("      step \(f.step): " + f.text.replacingOccurrences(of: "\n", with: "⏎")) }
                 }
                 let fill = (r.edits.first?.newText ?? "").replacingOccurrences(of: "\n", with: "")

@@ -1,5 +1,6 @@
 import Foundation
 import Completion
+import DevTools
 
 enum FillCommand {
     static let help = """
@@ -30,14 +31,14 @@ enum FillCommand {
             }
             let n = try a.int("tokens") ?? 32
             guard n > 0 && n <= 4096 else { throw Arguments.Failure(description: "--tokens must be between 1 and 4096, got \(n)") }
-            let engine = try Common.engine(a)
+            let (backend, settings) = try Common.backend(a)
             var req = CompletionRequest(kind: .infill, uri: "file://" + file, version: 0, languageID: language(file), text: text, cursor: start,
                                         selection: start..<end)
             req.holeTokens = n
             req.maxLines = try a.int("lines")
             let show = a.switches.contains("show-steps")
             let tty = isatty(2) != 0
-            let result = try engine.complete(req, cancel: CancellationToken()) { f in
+            let result = try backend.complete(req, settings: settings, cancel: CancellationToken()) { f in
                 guard show else { return }
                 let line = "step \(f.step): " + f.text.replacingOccurrences(of: "\n", with: "⏎")
                 Output.err(tty ? "\u{1B}[2K\r" + line : line)

@@ -2,6 +2,7 @@ import Foundation
 import LSP
 import Server
 import Completion
+import DevTools
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -49,14 +50,13 @@ enum LSPCommand {
             logFile?.write(line)
         }
         let threads = (try? a.int("threads")) ?? nil
-        var settings = EngineSettings()
-        settings.model = a.values["model"]
+        var settings = Settings()
+        settings.engine.model = a.values["model"]
         let server = LanguageServer(settings: settings) { s in
-            var s = s
-            if s.model == nil { s.model = ModelLocator.defaultModel() }
-            guard let dir = s.model else { throw CompletionError.noModel(reason: "the embedded model \(ModelLocator.defaultName) was not found; set unmask.model") }
-            let bundle = try ModelBundle(directory: dir, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, weights: s.weights)
-            return DiffusionEngine(bundle: bundle, settings: s)
+            guard let dir = s.model ?? ModelLocator.defaultModel() else {
+                throw CompletionError.noModel(reason: "the embedded model \(ModelLocator.defaultName) was not found; set unmask.model")
+            }
+            return LocalBackend(bundle: try ModelBundle(directory: dir, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, weights: s.weights))
         }
         server.log = logLine
         server.debugLogging = a.switches.contains("verbose")

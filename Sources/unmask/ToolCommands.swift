@@ -2,6 +2,7 @@ import Foundation
 import Tokenizer
 import DiffusionModel
 import SafeTensors
+import DevTools
 
 enum ToolCommands {
     static func tokenize(_ argv: ArraySlice<String>) -> Int32 {

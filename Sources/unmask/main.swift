@@ -1,4 +1,5 @@
 import Foundation
+import DevTools
 
 /// `unmask`: thin commands over the libraries. Only this target writes to stdout.
 let usage = """

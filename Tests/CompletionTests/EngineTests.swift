@@ -43,12 +43,12 @@ func embedded() throws -> ModelBundle {
     }
 
     @Test func inlineIsDeterministicAndStaysOnTheCursorLineShape() throws {
-        let e = DiffusionEngine(bundle: try embedded(), settings: EngineSettings())
+        let e = LocalBackend(bundle: try embedded())
         let text = "def add(a, b):\n    return \n"
         let cursor = "def add(a, b):\n    return ".utf8.count
-        let a = try e.complete(request(.inline, text, cursor: cursor), cancel: CancellationToken()) { _ in }
-        let e2 = DiffusionEngine(bundle: try embedded(), settings: EngineSettings())
-        let b = try e2.complete(request(.inline, text, cursor: cursor), cancel: CancellationToken()) { _ in }
+        let a = try e.complete(request(.inline, text, cursor: cursor), settings: EngineSettings(), cancel: CancellationToken()) { _ in }
+        let e2 = LocalBackend(bundle: try embedded())
+        let b = try e2.complete(request(.inline, text, cursor: cursor), settings: EngineSettings(), cancel: CancellationToken()) { _ in }
         #expect(a.edits == b.edits)
         for edit in a.edits {
             #expect(!edit.newText.contains("\n"))                  // finish-line: one line
@@ -57,23 +57,23 @@ func embedded() throws -> ModelBundle {
     }
 
     @Test func typingThroughASuggestionReusesIt() throws {
-        let e = DiffusionEngine(bundle: try embedded(), settings: EngineSettings())
+        let e = LocalBackend(bundle: try embedded())
         let text = "import os\n\nprint(os.path.join(\n"
         let cursor = "import os\n\nprint(os.path.join(".utf8.count
-        let first = try e.complete(request(.inline, text, cursor: cursor), cancel: CancellationToken()) { _ in }
+        let first = try e.complete(request(.inline, text, cursor: cursor), settings: EngineSettings(), cancel: CancellationToken()) { _ in }
         guard let s = first.edits.first, s.range == cursor..<cursor, s.newText.count > 1 else { return }   // nothing to type through
         let typed = String(s.newText.prefix(1))
         var t2 = text
         t2.insert(contentsOf: typed, at: t2.utf8.index(t2.utf8.startIndex, offsetBy: cursor))
-        let again = try e.complete(request(.inline, t2, cursor: cursor + typed.utf8.count), cancel: CancellationToken()) { _ in }
+        let again = try e.complete(request(.inline, t2, cursor: cursor + typed.utf8.count), settings: EngineSettings(), cancel: CancellationToken()) { _ in }
         #expect(again.cached)
         #expect(again.edits.first?.newText == String(s.newText.dropFirst()))
     }
 
     @Test func fillWithSeveralMarkersGivesOneEditPerMarker() throws {
-        let e = DiffusionEngine(bundle: try embedded(), settings: EngineSettings())
+        let e = LocalBackend(bundle: try embedded())
         let text = "def f(xs):\n    total = TODO\n    for x in xs:\n        total += TODO\n    return total\n"
-        let r = try e.complete(request(.fill, text, cursor: 0, selection: 0..<text.utf8.count), cancel: CancellationToken()) { _ in }
+        let r = try e.complete(request(.fill, text, cursor: 0, selection: 0..<text.utf8.count), settings: EngineSettings(), cancel: CancellationToken()) { _ in }
         #expect(r.edits.count == 2)
         let todo1 = text.range(of: "TODO")!
         #expect(r.edits[0].range == text.utf8.distance(from: text.startIndex, to: todo1.lowerBound)..<(text.utf8.distance(from: text.startIndex, to: todo1.lowerBound) + 4))
@@ -81,17 +81,18 @@ func embedded() throws -> ModelBundle {
 
     @Test func tokenHealingMovesAPartialWordIntoTheHole() throws {
         let b = try embedded()
-        let e = DiffusionEngine(bundle: b, settings: EngineSettings())
+        let decoder = LocalDecoder(bundle: b, settings: EngineSettings())
+        let healer = TokenHealer(bundle: b)
         let text = "import os\n\ndef main():\n    pri"
         let r = request(.inline, text, cursor: text.utf8.count)
-        var spec = try e.canvasSpec(r, hole: r.cursor..<r.cursor, maskCount: 8, template: nil)
+        var spec = decoder.canvas(r, hole: r.cursor..<r.cursor, maskCount: 8)
         let full = spec.prefix
         var o = DenoiseOptions()
-        let moved = e.heal(&spec, &o, textBefore: text.utf8.prefix(r.cursor))
+        let moved = healer.heal(&spec, &o, textBefore: r.utf8[..<r.cursor])
         #expect(!moved.isEmpty && text.hasSuffix(moved))
         // The moved tokens are exactly the prefix's tail that spells the moved text.
         let k = full.count - spec.prefix.count
-        #expect(k >= 1 && k <= DiffusionEngine.maxHealTokens && spec.prefix == Array(full.dropLast(k)))
+        #expect(k >= 1 && k <= TokenHealer.maxTokens && spec.prefix == Array(full.dropLast(k)))
         #expect(b.tokenizer.decode(Array(full.suffix(k))) == moved)
         let allowed = try #require(o.allowedAt[0])
         #expect(!allowed.isEmpty)
@@ -104,39 +105,38 @@ func embedded() throws -> ModelBundle {
         // After a space or punctuation there is no partial word: nothing moves.
         for t in ["x = ", "print(", "x.y\n"] {
             let q = request(.inline, t, cursor: t.utf8.count)
-            var s2 = try e.canvasSpec(q, hole: q.cursor..<q.cursor, maskCount: 8, template: nil)
+            var s2 = decoder.canvas(q, hole: q.cursor..<q.cursor, maskCount: 8)
             var o2 = DenoiseOptions()
-            #expect(e.heal(&s2, &o2, textBefore: t.utf8.prefix(q.cursor)).isEmpty && o2.allowedAt.isEmpty, "\(t)")
+            #expect(healer.heal(&s2, &o2, textBefore: q.utf8[..<q.cursor]).isEmpty && o2.allowedAt.isEmpty, "\(t)")
         }
         // End to end: the suggestion never repeats the word's start that is already typed.
-        let c = try e.complete(r, cancel: CancellationToken()) { _ in }
+        let c = try LocalBackend(bundle: b).complete(r, settings: EngineSettings(), cancel: CancellationToken()) { _ in }
         for edit in c.edits { #expect(edit.range == r.cursor..<r.cursor && !edit.newText.hasPrefix("pri")) }
     }
 
     @Test func cancelledRequestsReturnCancelled() throws {
-        let e = DiffusionEngine(bundle: try embedded(), settings: EngineSettings())
+        let e = LocalBackend(bundle: try embedded())
         let t = CancellationToken(); t.cancel()
-        let r = try e.complete(request(.inline, "x = \n", cursor: 4), cancel: t) { _ in }
+        let r = try e.complete(request(.inline, "x = \n", cursor: 4), settings: EngineSettings(), cancel: t) { _ in }
         #expect(r.cancelled && r.edits.isEmpty)
     }
 
     @Test func framesShowMaskedSlots() throws {
-        var s = EngineSettings(); s.algorithm = .threshold
-        let e = DiffusionEngine(bundle: try embedded(), settings: s)
-        e.tokensPerStep = 2
+        var s = EngineSettings(); s.algorithm = .threshold; s.tokensPerStep = 2
+        let e = LocalBackend(bundle: try embedded())
         var frames: [CanvasFrame] = []
         var r = request(.infill, "def f():\n    \n", cursor: 13, selection: 13..<13)
         r.holeTokens = 8
-        _ = try e.complete(r, cancel: CancellationToken()) { frames.append($0) }
+        _ = try e.complete(r, settings: s, cancel: CancellationToken()) { frames.append($0) }
         #expect(frames.count == 4)
         #expect(frames.first?.maskedRanges.count ?? 0 > 0 || frames.first?.text.isEmpty == false)
         #expect(frames.last?.maskedRanges.isEmpty == true)
     }
 
     @Test func positionsOutsideTheDocumentAreErrors() throws {
-        let e = DiffusionEngine(bundle: try embedded(), settings: EngineSettings())
+        let e = LocalBackend(bundle: try embedded())
         #expect(throws: CompletionError.positionOutOfRange(offset: 99, length: 3)) {
-            try e.complete(request(.inline, "abc", cursor: 99), cancel: CancellationToken()) { _ in }
+            try e.complete(request(.inline, "abc", cursor: 99), settings: EngineSettings(), cancel: CancellationToken()) { _ in }
         }
     }
 

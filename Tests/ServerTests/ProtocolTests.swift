@@ -201,10 +201,10 @@ func value(_ r: Result<JSONValue, ResponseError>?) -> JSONValue? { if case .succ
 
     @Test func framesGoToClientsThatAskForThem() {
         let c = TestClient(engine: ScriptedEngine(), initialize: nil)
-        _ = c.request("initialize", ["capabilities": [:], "initializationOptions": ["canvasFrames": true]])
+        _ = c.request("initialize", ["capabilities": [:], "initializationOptions": ["unmask": ["enable": ["frames": true]]]])
         c.waitReady()
         c.open("file:///a.py", "x = \n")
-        let e = c.server.host.current.engine as! ScriptedEngine
+        let e = c.server.host.current.backend as! ScriptedEngine
         e.stepMs = 60
         _ = c.request("textDocument/inlineCompletion", ["textDocument": ["uri": "file:///a.py"], "position": ["line": 0, "character": 4], "deadlineMs": 5000])
         let f = c.notification("unmask/canvas")
@@ -249,6 +249,6 @@ func value(_ r: Result<JSONValue, ResponseError>?) -> JSONValue? { if case .succ
         let a = c.notification("window/showMessage") { $0["message"]?.stringValue?.contains("unmask.steps") == true }
         let b = c.notification("window/showMessage") { $0["message"]?.stringValue?.contains("unmask.bogus") == true }
         #expect(a != nil && b != nil)
-        #expect(c.server.state.sync { c.server.settings.threshold } == 0.8)
+        #expect(c.server.state.sync { c.server.settings.engine.threshold } == 0.8)
     }
 }

@@ -14,7 +14,7 @@ final class TestClient: @unchecked Sendable {
     var nextID = 100
     var framer = MessageFramer()
 
-    init(engine: CompletionEngine? = nil, loadError: String? = nil, initialize: JSONValue? = [:]) {
+    init(engine: Backend? = nil, loadError: String? = nil, initialize: JSONValue? = [:]) {
         let e = engine
         server = LanguageServer { _ in
             if let e { return e }
@@ -107,7 +107,7 @@ final class TestClient: @unchecked Sendable {
 
 /// A scripted engine: inserts `insert` at the cursor after `steps` steps of `stepMs`, emitting a frame
 /// per step and checking cancellation between steps.
-final class ScriptedEngine: CompletionEngine, @unchecked Sendable {
+final class ScriptedEngine: Backend, @unchecked Sendable {
     var insert = "hello()"
     var steps = 3
     var stepMs = 5
@@ -115,7 +115,7 @@ final class ScriptedEngine: CompletionEngine, @unchecked Sendable {
     let lock = NSLock()
     var summary: [String: String] { ["model": "scripted"] }
 
-    func complete(_ r: CompletionRequest, cancel: CancellationToken, onFrame: (CanvasFrame) -> Void) throws -> CompletionResult {
+    func complete(_ r: CompletionRequest, settings: EngineSettings, cancel: CancellationToken, onFrame: (CanvasFrame) -> Void) throws -> CompletionResult {
         lock.lock(); requests.append(r); lock.unlock()
         for s in 1...steps {
             if cancel.isCancelled { return CompletionResult(edits: [], cancelled: true) }

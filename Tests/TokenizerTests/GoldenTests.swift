@@ -8,12 +8,16 @@ let referenceDir = repoRoot.appendingPathComponent("../shared/reference").standa
 struct GoldenPiece: Decodable { let kind: String; let text: String; let ids: [String: [Int32]]; let splits: [String: [Int]] }
 struct GoldenFile: Decodable { let tokenizers: [String]; let bytes: Int; let pieces: [GoldenPiece] }
 
-/// Fixtures made by `training/make_tokenizer_fixtures.py` (Hugging Face `tokenizers` and Python `regex`).
-let golden: GoldenFile? = {
-    let p = repoRoot.appendingPathComponent("Tests/Fixtures/generated/tokenizer-golden.json")
-    guard let d = try? Data(contentsOf: p) else { return nil }
+/// Fixtures made by `training/make_tokenizer_fixtures.py` (Hugging Face `tokenizers` and Python `regex`): the
+/// full 2.7 MB corpus that `Tests/run.sh` generates, else the committed sample (two pieces of every kind).
+let fullGolden: GoldenFile? = readGolden("Tests/Fixtures/generated/tokenizer-golden.json")
+let golden: GoldenFile? = fullGolden ?? readGolden("Tests/Fixtures/tokenizer/tokenizer-golden-sample.json")
+let referencePresent = FileManager.default.fileExists(atPath: referenceDir.appendingPathComponent("gpt2/vocab.json").path)
+
+func readGolden(_ path: String) -> GoldenFile? {
+    guard let d = try? Data(contentsOf: repoRoot.appendingPathComponent(path)) else { return nil }
     return try? JSONDecoder().decode(GoldenFile.self, from: d)
-}()
+}
 
 func tokenizerUnderTest(_ name: String) throws -> Tokenizer {
     switch name {
@@ -28,14 +32,15 @@ func tokenizerUnderTest(_ name: String) throws -> Tokenizer {
 }
 
 @Suite struct TokenizerGoldenTests {
-    @Test func fixturesArePresentAndLargeEnough() throws {
-        let g = try #require(golden, "missing Tests/Fixtures/generated/tokenizer-golden.json: run python3 training/make_tokenizer_fixtures.py Tests/Fixtures/generated")
-        #expect(g.bytes >= 2_000_000)
+    @Test func fixturesArePresentAndCoverEveryKind() throws {
+        let g = try #require(golden, "missing Tests/Fixtures/tokenizer/tokenizer-golden-sample.json (committed)")
+        if fullGolden != nil { #expect(g.bytes >= 2_000_000) }
         #expect(Set(g.pieces.map(\.kind)).isSuperset(of: ["python", "swift", "go", "rust", "typescript", "c", "python-crlf", "python-cr", "whitespace", "digits", "unicode", "special-strings", "invalid-utf8"]))
     }
 
     /// 100% of pieces must produce exactly Hugging Face's ids, and decode back to the (NFC-normalised, for Qwen) text.
-    @Test(arguments: ["qwen2.5", "gpt2", "unmask"])
+    @Test(.enabled(if: referencePresent, "../shared/reference is absent: the qwen2.5 and gpt2 vocabularies live there"),
+          arguments: ["qwen2.5", "gpt2", "unmask"])
     func idsEqualHuggingFace(name: String) throws {
         let g = try #require(golden)
         guard g.tokenizers.contains(name) else { return }   // "unmask" only once the default model exists

@@ -202,11 +202,15 @@ function M.setup(opts)
   end
   vim.api.nvim_set_hl(0, 'UnmaskDraft', { default = true, link = 'Comment' })
   vim.api.nvim_set_hl(0, 'UnmaskMask', { default = true, link = 'NonText' })
+  -- Settings go out as an object (never an empty Lua table, which encodes as an array); frames are the
+  -- server's `enable.frames`, which this plugin draws.
+  local settings = vim.deepcopy(M.config.settings)
+  settings.enable = vim.tbl_extend('keep', settings.enable or {}, { frames = M.config.frames })
   vim.lsp.config('unmask', {
     cmd = cmd,
     filetypes = M.config.filetypes,
     root_markers = { '.git' },
-    init_options = { unmask = M.config.settings, canvasFrames = M.config.frames },
+    init_options = { unmask = settings },
     handlers = { ['unmask/canvas'] = on_canvas, ['unmask/status'] = on_status },
   })
   vim.lsp.enable('unmask')

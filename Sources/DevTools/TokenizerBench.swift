@@ -2,8 +2,8 @@ import Foundation
 import Tokenizer
 
 /// `unmask bench tokenizer --tokenizer DIR FILE`: single-threaded encode throughput on FILE.
-enum TokenizerBench {
-    static func run(_ argv: ArraySlice<String>) -> Int32 {
+public enum TokenizerBench {
+    public static func run(_ argv: ArraySlice<String>) -> Int32 {
         do {
             let a = try Arguments(argv, valued: ["tokenizer", "repeats"], switches: [])
             guard let dir = a.values["tokenizer"], let file = a.positional.first, let data = FileManager.default.contents(atPath: file) else {

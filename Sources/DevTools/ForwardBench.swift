@@ -3,7 +3,7 @@ import DiffusionModel
 import Kernels
 
 /// `unmask bench forward` and `unmask bench matmul`: random weights in a real model's shape, no download.
-enum ForwardBench {
+public enum ForwardBench {
     nonisolated(unsafe) static let shapes: [String: [String: Any]] = [
         "qwen2.5-0.5b": ["model_type": "qwen2", "hidden_size": 896, "num_hidden_layers": 24, "num_attention_heads": 14, "num_key_value_heads": 2,
                          "intermediate_size": 4864, "vocab_size": 151936, "rope_theta": 1e6, "max_position_embeddings": 32768, "tie_word_embeddings": true],
@@ -27,7 +27,7 @@ enum ForwardBench {
         return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
     }
 
-    static func run(_ argv: ArraySlice<String>) -> Int32 {
+    public static func run(_ argv: ArraySlice<String>) -> Int32 {
         do {
             let a = try Arguments(argv, valued: ["shape", "tokens", "rows", "block", "repeats", "threads", "weights"], switches: [])
             if a.switches.contains("help") { Output.out(BenchCommand.help); return 0 }

@@ -1,14 +1,17 @@
 import Foundation
 
 /// A minimal `--flag value` / `--switch` parser. Unknown flags are errors that name the flag.
-struct Arguments {
-    var positional: [String] = []
-    var values: [String: String] = [:]
-    var switches: Set<String> = []
+public struct Arguments {
+    public var positional: [String] = []
+    public var values: [String: String] = [:]
+    public var switches: Set<String> = []
 
-    struct Failure: Error, CustomStringConvertible { let description: String }
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+        public init(description: String) { self.description = description }
+    }
 
-    init(_ args: ArraySlice<String>, valued: Set<String>, switches allowed: Set<String>) throws {
+    public init(_ args: ArraySlice<String>, valued: Set<String>, switches allowed: Set<String>) throws {
         var it = args.makeIterator()
         while let a = it.next() {
             if a.hasPrefix("--") {
@@ -26,19 +29,19 @@ struct Arguments {
         }
     }
 
-    func int(_ k: String) throws -> Int? {
+    public func int(_ k: String) throws -> Int? {
         guard let v = values[k] else { return nil }
         guard let i = Int(v) else { throw Failure(description: "--\(k) must be an integer, got '\(v)'") }
         return i
     }
-    func float(_ k: String) throws -> Float? {
+    public func float(_ k: String) throws -> Float? {
         guard let v = values[k] else { return nil }
         guard let f = Float(v) else { throw Failure(description: "--\(k) must be a number, got '\(v)'") }
         return f
     }
 }
 
-enum Output {
-    static func err(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
-    static func out(_ s: String) { FileHandle.standardOutput.write(Data((s + "\n").utf8)) }
+public enum Output {
+    public static func err(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
+    public static func out(_ s: String) { FileHandle.standardOutput.write(Data((s + "\n").utf8)) }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
-enum BenchCommand {
-    static let help = """
+public enum BenchCommand {
+    public static let help = """
     usage: unmask bench forward --shape qwen2.5-0.5b --tokens N --rows R [--block B] [--repeats K] [--threads T]
            unmask bench matmul [--threads T]
            unmask bench tokenizer --tokenizer DIR FILE
@@ -11,7 +11,7 @@ enum BenchCommand {
     computation in PyTorch / numpy / Hugging Face tokenizers in the same invocation and print ratios.
     """
 
-    static func run(_ argv: ArraySlice<String>) -> Int32 {
+    public static func run(_ argv: ArraySlice<String>) -> Int32 {
         guard let sub = argv.first else { Output.err(help); return 2 }
         let rest = argv.dropFirst()
         switch sub {

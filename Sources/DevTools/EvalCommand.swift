@@ -1,8 +1,8 @@
 import Foundation
 import Completion
 
-enum EvalCommand {
-    static let help = """
+public enum EvalCommand {
+    public static let help = """
     usage: unmask eval CASES.jsonl[.gz] [--execute] [--out PRED.jsonl] [--limit N] [--tokens N] [--lines L]
 
     Each line: {"task_id", "prompt" (code before), "suffix", "canonical_solution" (the middle), optional
@@ -16,13 +16,13 @@ enum EvalCommand {
     \(Common.modelHelp)
     """
 
-    static func run(_ argv: ArraySlice<String>) -> Int32 {
+    public static func run(_ argv: ArraySlice<String>) -> Int32 {
         do {
             let a = try Arguments(argv, valued: Common.modelOptions.union(["out", "limit", "tokens", "lines"]), switches: Common.modelSwitches.union(["execute"]))
             if a.switches.contains("help") { Output.out(help); return 0 }
             guard let path = a.positional.first else { throw Arguments.Failure(description: "missing CASES.jsonl") }
             let lines = try readLines(path)
-            let engine = try Common.engine(a)
+            let (backend, settings) = try Common.backend(a)
             let limit = try a.int("limit") ?? Int.max
             let tokens = try a.int("tokens") ?? 32
             guard tokens > 0 else { throw Arguments.Failure(description: "--tokens must be positive") }
@@ -46,7 +46,7 @@ enum EvalCommand {
                 req.holeTokens = tokens
                 let truthLines = truth.split(separator: "\n", omittingEmptySubsequences: true).count
                 req.maxLines = try a.int("lines") ?? max(1, truthLines)
-                let r = try engine.complete(req, cancel: CancellationToken()) { _ in }
+                let r = try backend.complete(req, settings: settings, cancel: CancellationToken()) { _ in }
                 var pred = r.edits.first?.newText ?? ""
                 if !pred.isEmpty && !pred.hasSuffix("\n") && truth.hasSuffix("\n") { pred += "\n" }
                 n += 1; forwards += r.forwards; slots += tokens; lat.append(r.milliseconds)

@@ -1,0 +1,20 @@
+/// Replace `range` (UTF-8 offsets into the request's text) by `newText`.
+public struct CompletionEdit: Sendable, Equatable {
+    public var range: Swift.Range<Int>
+    public var newText: String
+    public init(range: Swift.Range<Int>, newText: String) { self.range = range; self.newText = newText }
+}
+
+public struct CompletionResult: Sendable {
+    public var edits: [CompletionEdit]
+    /// Answered at the deadline with the current draft.
+    public var early: Bool
+    public var cached: Bool
+    public var forwards: Int
+    public var milliseconds: Double
+    public var cancelled: Bool
+    public init(edits: [CompletionEdit], early: Bool = false, cached: Bool = false, forwards: Int = 0, milliseconds: Double = 0, cancelled: Bool = false) {
+        self.edits = edits; self.early = early; self.cached = cached; self.forwards = forwards; self.milliseconds = milliseconds; self.cancelled = cancelled
+    }
+    public static let cancelled = CompletionResult(edits: [], cancelled: true)
+}

@@ -1,0 +1,43 @@
+import Foundation
+
+/// The local engine on a loaded model folder: each request kind is shaped into a canvas, denoised
+/// with frames and cancellation, and post-processed.
+public final class LocalBackend: Backend, @unchecked Sendable {
+    public let bundle: ModelBundle
+    let cache = SuggestionCache()
+    let lock = NSLock()
+    private var lastTimings: [String: Double] = [:]
+
+    public init(bundle: ModelBundle) { self.bundle = bundle }
+
+    public var summary: [String: String] {
+        lock.lock(); let timings = lastTimings; lock.unlock()
+        return [
+            "backend": "local", "model": bundle.directory, "architecture": bundle.config.architecture, "family": bundle.config.family.rawValue,
+            "parameters": String(format: "%.2f M", Double(bundle.config.parameterCount) / 1e6),
+            "weightsMB": String(format: "%.1f", Double(bundle.model.weightBytes) / 1048576),
+            "loadMs": String(format: "%.0f", bundle.loadMilliseconds), "shiftedLogits": "\(bundle.config.shiftedLogits)",
+            "lastTimings": timings.map { "\($0.key)=\(Int($0.value))" }.sorted().joined(separator: " "),
+        ]
+    }
+
+    public func complete(_ r: CompletionRequest, settings: EngineSettings, cancel: CancellationToken,
+                         onFrame: (CanvasFrame) -> Void) throws -> CompletionResult {
+        let t0 = ContinuousClock.now
+        try r.validate()
+        let decoder = LocalDecoder(bundle: bundle, settings: settings)
+        var result: CompletionResult
+        switch r.kind {
+        case .inline:
+            result = try InlineCompleter(decoder: decoder, cache: cache).complete(r, cancel: cancel, onFrame: onFrame)
+            if result.cached { return result }
+        case .fill: result = try EditCompleter(decoder: decoder).fill(r, cancel: cancel, onFrame: onFrame)
+        case .infill: result = try EditCompleter(decoder: decoder).infill(r, cancel: cancel, onFrame: onFrame)
+        case .rewrite: result = try EditCompleter(decoder: decoder).rewrite(r, cancel: cancel, onFrame: onFrame)
+        case .repair: result = try Repairer(decoder: decoder).repair(r, cancel: cancel, onFrame: onFrame)
+        }
+        result.milliseconds = Double((ContinuousClock.now - t0) / .microseconds(1)) / 1000
+        lock.lock(); lastTimings[r.kind.rawValue] = result.milliseconds; lock.unlock()
+        return result
+    }
+}
