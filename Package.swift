@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "Completion", dependencies: ["Denoiser", "DiffusionModel", "SafeTensors", "Tokenizer"]),
         .target(name: "LSP"),
         .target(name: "Server", dependencies: ["LSP", "Completion"]),
-        .target(name: "DevTools", dependencies: ["Completion", "Denoiser", "DiffusionModel", "Tokenizer", "SafeTensors", "Kernels"], swiftSettings: fastFlags),
+        .target(name: "DevTools", dependencies: ["Completion", "Denoiser", "DiffusionModel", "Tokenizer", "Kernels"], swiftSettings: fastFlags),
         .executableTarget(name: "unmask", dependencies: ["DevTools", "Server", "Completion", "DiffusionModel", "Tokenizer", "SafeTensors", "LSP"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"], swiftSettings: fastFlags),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),

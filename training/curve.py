@@ -3,7 +3,7 @@
 binary and decoder on today's held-out sets, against the training tokens each had seen, and what a
 straight line through exact match / edit similarity against log10(tokens) says about more training.
 
-The corpus split has not changed since session 1 (corpus.py is deterministic and unchanged), so every
+The corpus split has not changed since 2026-11-22 (corpus.py is deterministic and unchanged), so every
 shipped model was trained on the same files and none saw the held-out ones. The weights come from git
 (`git show COMMIT:models/unmask-code-4m/...`); extra folders (a candidate not yet committed) with --model.
 
@@ -54,7 +54,7 @@ def main():
     ap.add_argument("--model", action="append", default=[], help="an extra model folder (a candidate not yet committed)")
     ap.add_argument("--from-json", action="store_true", help="only refit training/eval/curve.json")
     ap.add_argument("--fit-last", type=int, default=4, help="fit the last N models only (default 4): the curve bends, and the "
-                    "early models come from session 1's high-learning-rate run")
+                    "early models come from the first run's (m5) high learning rate")
     a = ap.parse_args()
     path = os.path.join(HERE, "eval", "curve.json")
     # Rows already in curve.json are kept (a commit's weights never change): a new shipped model costs one evaluation.

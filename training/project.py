@@ -3,7 +3,7 @@
 runs continue one another, so tokens are cumulative) to L(D) = E + A * D^-alpha and prints the fit and
 the loss it predicts at larger token counts. Only numpy; E and alpha by grid search, A by least squares.
 
-The runs' learning-rate schedules differ (session 1: 3e-3 cosine; later: a re-warm to 1e-3 or 6e-4 and a
+The runs' learning-rate schedules differ (m5: 3e-3 cosine; later: a re-warm to 1e-3 or 6e-4 and a
 cosine), so points from the high-learning-rate middle of a run sit a little above the curve and points
 at the end of a cosine a little below; the fit uses only every run's points after its first 800 steps.
 

@@ -5,7 +5,7 @@ markdown tables plus one JSON object (saved to training/eval/results.json).
 - HumanEval-Infilling single-line (public set; never trained on): the default decoding (threshold with
   the automatic step budget, 'run' end rule, cached context) beside the one-token-per-step baseline in
   the same run, without the K/V cache, with int8 weights, and with the published samplers' end rule
-  ('token': pads committed one by one, as in session 1). pass@1 with --execute for default and baseline.
+  ('token': pads committed one by one, as before 2026-11-23). pass@1 with --execute for default and baseline.
 - Held-out corpus holes (training/eval/{line,multiline,eol}.jsonl from make_eval_cases.py), default
   decoding and baseline, beside the "repeat the previous non-empty line" baseline; end-of-line holes
   also without token healing.

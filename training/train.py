@@ -12,10 +12,10 @@ Logits are computed only at masked positions (the vocabulary projection is the c
 
 Usage: python3 training/train.py --run /root/unmask-runs/m5 --minutes 120
        [--init models/unmask-code-4m]   (a new run starting from an exported model's weights, fresh optimiser:
-                                         how a later session continues when the earlier checkpoint is gone)
+                                         how a later run continues when the earlier checkpoint is gone)
        [--init-ckpt RUN/ckpt.pt]             (a new schedule from another run's F32 weights and AdamW moments;
-                                              how session 4 branched one checkpoint into two experiments)
-       [--infill-frac 0.7 --infill-t-power 2] (session 4's shipped mix: more infill samples, their t drawn
+                                              how m5d was branched into m5e into two experiments)
+       [--infill-frac 0.7 --infill-t-power 2] (m5e's shipped mix: more infill samples, their t drawn
                                               as sqrt(u) so fully masked holes are common)
 Checkpoints every --save-minutes to RUN/ckpt.pt; the loss curve is appended to training/logs/RUN_NAME.txt.
 """

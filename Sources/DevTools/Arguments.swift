@@ -43,5 +43,5 @@ public struct Arguments {
 
 public enum Output {
     public static func err(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
-    public static func out(_ s: String) { FileHandle.standardOutput.write(Data((s + "\n").utf8)) }
+    public static func out(_ s: String, terminator: String = "\n") { FileHandle.standardOutput.write(Data((s + terminator).utf8)) }
 }

@@ -9,7 +9,7 @@ public enum Matmul {
     /// C tile is written once instead of read and rewritten per 256-deep block: +30 % on 512×896×4864
     /// here). M in blocks of up to `mc` rows: each lane's share of W (8.7 MB of F32 panels for a
     /// 896×4864 layer on 2 lanes) streams from L3 once per M block, which costs more than reading A's
-    /// slivers from L3 instead of L2, so a 512-token canvas is one block (session 5, Zen 3, 2 lanes:
+    /// slivers from L3 instead of L2, so a 512-token canvas is one block (2026-11-30, Zen 3, 2 lanes:
     /// 147 / 132 GFLOPS on 512×896×4864 / 512×4864×896 against 129 / 125 with mc = 96, i.e. A in L2).
     static let mr = 6, nr = 16, kcMax = 1024, mc = 516
 

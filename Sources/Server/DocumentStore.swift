@@ -7,21 +7,6 @@ public struct DocumentStore: Sendable {
     /// Most recently opened or edited first.
     public private(set) var recency: [String] = []
 
-    public enum ChangeError: Error, CustomStringConvertible {
-        case notOpen(String)
-        case staleVersion(uri: String, have: Int, got: Int)
-        case badRange(String)
-        case tooLarge(uri: String, bytes: Int, limit: Int)
-        public var description: String {
-            switch self {
-            case .notOpen(let u): return "didChange for \(u), which was never opened (or was closed); change ignored. Hint: the client must send didOpen first."
-            case let .staleVersion(u, h, g): return "didChange for \(u) with version \(g), not newer than the current \(h); change ignored."
-            case .badRange(let s): return s
-            case let .tooLarge(u, b, l): return "\(u): \(b) bytes exceeds maxDocumentBytes (\(l)); the document is not tracked."
-            }
-        }
-    }
-
     public init() {}
 
     public subscript(uri: String) -> TextDocument? { documents[uri] }
@@ -44,13 +29,13 @@ public struct DocumentStore: Sendable {
     /// Applies `changes` in order; returns notes about clamped positions. Throws without modifying on error.
     public mutating func change(uri: String, version: Int, changes: [TextDocumentContentChangeEvent],
                                 encoding: PositionEncoding, maxBytes: Int) throws -> [String] {
-        guard var doc = documents[uri] else { throw ChangeError.notOpen(uri) }
-        guard version > doc.version else { throw ChangeError.staleVersion(uri: uri, have: doc.version, got: version) }
+        guard var doc = documents[uri] else { throw ServerError.notOpen(uri) }
+        guard version > doc.version else { throw ServerError.staleVersion(uri: uri, have: doc.version, got: version) }
         var notes: [String] = []
         for (i, c) in changes.enumerated() {
             if let r = c.range {
                 if (r.start.line, r.start.character) > (r.end.line, r.end.character) {
-                    throw ChangeError.badRange("didChange for \(uri): change \(i) has start \(r.start.line):\(r.start.character) after end \(r.end.line):\(r.end.character); change ignored")
+                    throw ServerError.badRange("didChange for \(uri): change \(i) has start \(r.start.line):\(r.start.character) after end \(r.end.line):\(r.end.character); change ignored")
                 }
                 let (a, ca) = doc.offset(of: r.start, encoding: encoding)
                 let (b, cb) = doc.offset(of: r.end, encoding: encoding)
@@ -59,7 +44,7 @@ public struct DocumentStore: Sendable {
             } else {
                 doc = TextDocument(uri: uri, languageID: doc.languageID, version: doc.version, text: c.text)
             }
-            if doc.bytes.count > maxBytes { throw ChangeError.tooLarge(uri: uri, bytes: doc.bytes.count, limit: maxBytes) }
+            if doc.bytes.count > maxBytes { throw ServerError.tooLarge(uri: uri, bytes: doc.bytes.count, limit: maxBytes) }
         }
         doc.version = version
         documents[uri] = doc

@@ -13,6 +13,7 @@ commands:
   bench      benchmarks:  unmask bench forward|tokenizer|lsp ...
   tokenize   unmask tokenize --tokenizer DIR FILE [--decode]
   forward    unmask forward --model DIR --ids 1,2,3 [--rows 0,2]
+  settings   every setting, as the README's table or VS Code's configuration:  unmask settings --markdown|--vscode
 
 Run `unmask <command> --help` for a command's options.
 """
@@ -29,6 +30,7 @@ case "demo": code = DemoCommand.run(rest)
 case "bench": code = BenchCommand.run(rest)
 case "tokenize": code = ToolCommands.tokenize(rest)
 case "forward": code = ToolCommands.forward(rest)
+case "settings": code = SettingsCommand.run(rest)
 case "--help", "-h", "help": Output.out(usage); code = 0
 case "--version": Output.out("unmask 0.1.0"); code = 0
 default: Output.err("unknown command '\(args[1])'\n\n" + usage); code = 2

@@ -37,7 +37,12 @@ func embedded() throws -> ModelBundle {
     }
 }
 
-@Suite struct EngineTests {
+extension Tag {
+    /// Runs the embedded model in a debug build (seconds per test).
+    @Tag static var slow: Self
+}
+
+@Suite(.tags(.slow)) struct EngineTests {
     func request(_ kind: CompletionKind, _ text: String, cursor: Int, selection: Range<Int>? = nil) -> CompletionRequest {
         CompletionRequest(kind: kind, uri: "file:///t.py", version: 1, languageID: "python", text: text, cursor: cursor, selection: selection)
     }

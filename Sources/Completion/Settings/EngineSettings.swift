@@ -43,7 +43,7 @@ public struct EngineSettings: Sendable, Equatable {
         .float("threshold", \.threshold, DenoiseOptions.thresholdRange,
                layer: .denoiser, flag: .value("threshold"), doc: "Fast-dLLM τ: commit every slot with p ≥ τ (and at least what the step budget needs)"),
         .float("temperature", \.temperature, 0...5, layer: .denoiser, flag: .value("temperature"), doc: "0 is greedy and deterministic"),
-        .int("seed", \.seed, 0...Int.max, layer: .denoiser, flag: .value("seed"), doc: "seed of the sampler's random numbers"),
+        .int("seed", \.seed, 0...Int(Int32.max), layer: .denoiser, flag: .value("seed"), doc: "seed of the sampler's random numbers"),
         .float("endPenalty", \.endPenalty, 0...50, layer: .denoiser, flag: .value("end-penalty"),
                doc: "Dream-Coder's logit penalty on end/pad tokens, annealed as the hole fills (a prior towards longer fills)"),
         .choice("endRule", \.endRule, layer: .denoiser, flag: .value("end-rule"),

@@ -10,7 +10,7 @@ extension SettingSpec {
              write: { r, v in if case .int(let i) = v { r[keyPath: path] = i } })
     }
     public static func float(_ key: String, _ path: WritableKeyPath<Root, Float>, _ range: ClosedRange<Double>, layer: SettingLayer, flag: CLIFlag? = nil, doc: String) -> Self {
-        Self(key, .number(range), layer: layer, flag: flag, doc: doc, read: { .number(Double($0[keyPath: path])) },
+        Self(key, .number(range), layer: layer, flag: flag, doc: doc, read: { .number(Double("\($0[keyPath: path])")!) },   // 0.9, not 0.8999999761581421
              write: { r, v in if case .number(let d) = v { r[keyPath: path] = Float(d) } })
     }
     public static func choice<E: RawRepresentable & CaseIterable>(_ key: String, _ path: WritableKeyPath<Root, E>, layer: SettingLayer, flag: CLIFlag? = nil,

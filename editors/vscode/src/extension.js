@@ -3,19 +3,32 @@
 // rewrite / repair commands (applied by the server through workspace/applyEdit), and a status bar item.
 const { LspClient } = require('./lspClient');
 
+/** Settings the extension itself reads; never sent to the server. */
+const CLIENT_ONLY = new Set(['unmask.serverPath']);
+
 /** Builds the pieces with an injected `vscode` API so tests can stub it at the boundary. */
 function create(vscode) {
   let client = null;
   let status = null;
   const state = { status: 'stopped', message: '' };
 
+  // Only the settings the user set (at any scope) are sent, nested by their dotted keys; the server's own
+  // defaults apply to the rest, so VS Code users decode exactly as everyone else does.
+  const serverKeys = Object.keys(require('../package.json').contributes.configuration.properties)
+    .filter((k) => !CLIENT_ONLY.has(k)).map((k) => k.slice('unmask.'.length));
   const settings = () => {
     const c = vscode.workspace.getConfiguration('unmask');
     const s = {};
-    for (const k of ['steps', 'threshold', 'algorithm', 'temperature', 'maxTokens', 'deadlineMs', 'contextTokens']) {
-      const v = c.get(k); if (v !== undefined && v !== null) s[k] = v;
+    for (const key of serverKeys) {
+      const i = c.inspect(key);
+      if (!i) continue;
+      const set = [i.workspaceFolderValue, i.workspaceValue, i.globalValue].find((v) => v !== undefined);
+      if (set === undefined) continue;
+      const parts = key.split('.');
+      let o = s;
+      for (const p of parts.slice(0, -1)) o = o[p] = o[p] || {};
+      o[parts[parts.length - 1]] = set;
     }
-    const model = c.get('model'); if (model) s.model = model;
     return s;
   };
 
@@ -106,7 +119,7 @@ function create(vscode) {
 
   async function deactivate() { if (client) await client.stop(); client = null; }
 
-  return { activate, deactivate, provider, state, runAction, get client() { return client; } };
+  return { activate, deactivate, provider, state, runAction, settings, get client() { return client; } };
 }
 
 let instance = null;

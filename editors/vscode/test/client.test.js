@@ -13,7 +13,8 @@ function fakeVscode(docs, applied) {
   class WorkspaceEdit { constructor() { this.edits = []; } replace(uri, range, text) { this.edits.push({ uri, range, text }); } }
   const registered = {};
   const disposable = { dispose() {} };
-  const config = { serverPath: BIN, deadlineMs: 20000, maxTokens: 16 };
+  // What the user set; every other key reads as unset (inspect gives no value at any scope).
+  const config = { serverPath: BIN, deadlineMs: 20000, maxTokens: 16, 'enable.frames': true };
   return {
     registered,
     Range, InlineCompletionItem, WorkspaceEdit,
@@ -21,7 +22,7 @@ function fakeVscode(docs, applied) {
     Uri: { parse: (s) => ({ toString: () => s }) },
     workspace: {
       textDocuments: docs,
-      getConfiguration: () => ({ get: (k) => config[k] }),
+      getConfiguration: () => ({ get: (k) => config[k], inspect: (k) => ({ key: k, globalValue: config[k] }) }),
       onDidOpenTextDocument: () => disposable, onDidCloseTextDocument: () => disposable,
       onDidChangeTextDocument: () => disposable, onDidChangeConfiguration: () => disposable,
       applyEdit: async (e) => { applied.push(e); return true; },
@@ -35,6 +36,11 @@ function fakeVscode(docs, applied) {
     commands: { registerCommand: (name, fn) => { registered[name] = fn; return disposable; } },
   };
 }
+
+test('only the settings the user set are sent, nested by their dotted keys', () => {
+  const ext = create(fakeVscode([], []));
+  assert.deepStrictEqual(ext.settings(), { deadlineMs: 20000, maxTokens: 16, enable: { frames: true } });
+});
 
 test('initialize, open, inline completion, commands, shutdown against the real server', async () => {
   const doc = { uri: { toString: () => 'file:///tmp/vs.py' }, languageId: 'python', version: 1, getText: () => 'def f(x):\n    TODO\n\nprint(f(1))\n' };
