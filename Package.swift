@@ -7,13 +7,15 @@ import Foundation
 // lowers to scalar `fmaf` calls (~1 GFLOPS instead of 115-160). `UNMASK_PORTABLE=1 swift build`
 // drops the haswell (AVX2+FMA) target for other CPUs; the kernels then use their portable path.
 let portable = ProcessInfo.processInfo.environment["UNMASK_PORTABLE"] == "1"
+// The numeric targets are optimised in debug builds too: unoptimised, the 6x16 micro-kernel is ~100x
+// slower and every test that runs a model took seconds to minutes under `swift test` (59 s -> 9 s).
+// Targets that parse untrusted input keep the release build's checks (-O, not -Ounchecked).
+let debugOptimised: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+let optimised: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))] + debugOptimised
 #if arch(x86_64)
-let fastFlags: [SwiftSetting] = portable ? [] : [
-    .unsafeFlags(["-target-cpu", "haswell"]),
-    .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
-]
+let fastFlags: [SwiftSetting] = portable ? optimised : [.unsafeFlags(["-target-cpu", "haswell"])] + optimised
 #else
-let fastFlags: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+let fastFlags: [SwiftSetting] = optimised
 #endif
 
 let package = Package(
@@ -25,9 +27,9 @@ let package = Package(
     targets: [
         .target(name: "Kernels", swiftSettings: fastFlags),
         .target(name: "SafeTensors"),
-        .target(name: "Tokenizer"),
+        .target(name: "Tokenizer", swiftSettings: debugOptimised),
         .target(name: "DiffusionModel", dependencies: ["Kernels", "SafeTensors"], swiftSettings: fastFlags),
-        .target(name: "Denoiser", dependencies: ["DiffusionModel", "Kernels"]),
+        .target(name: "Denoiser", dependencies: ["DiffusionModel", "Kernels"], swiftSettings: debugOptimised),
         .target(name: "Completion", dependencies: ["Denoiser", "DiffusionModel", "SafeTensors", "Tokenizer"]),
         .target(name: "LSP"),
         .target(name: "Server", dependencies: ["LSP", "Completion"]),

@@ -30,6 +30,9 @@ public struct CompletionRequest: Sendable {
     /// For `.infill`: slots in the hole, and how many lines of the fill to keep (nil: all).
     public var holeTokens: Int?
     public var maxLines: Int?
+    /// For `.inline`: how many distinct suggestions are wanted (an editor's explicit request asks for
+    /// several to cycle through; automatic requests for one).
+    public var suggestions = 1
 
     public init(kind: CompletionKind, uri: String, version: Int, languageID: String, text: String, cursor: Int,
                 selection: Swift.Range<Int>? = nil, deadline: ContinuousClock.Instant? = nil, neighbours: [String] = []) {

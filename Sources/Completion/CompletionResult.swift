@@ -6,7 +6,10 @@ public struct CompletionEdit: Sendable, Equatable {
 }
 
 public struct CompletionResult: Sendable {
+    /// The edits to apply together (one per hole). For `.inline`, the best suggestion.
     public var edits: [CompletionEdit]
+    /// For `.inline` with `suggestions > 1`: further distinct suggestions for the same place, ranked.
+    public var alternatives: [CompletionEdit] = []
     /// Answered at the deadline with the current draft.
     public var early: Bool
     public var cached: Bool

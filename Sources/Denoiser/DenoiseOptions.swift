@@ -69,6 +69,9 @@ public struct DenoiseOptions: Sendable {
     public var deferRepeats = false
     /// How a hole's length is decided when the model has end ids (pad/eos) and no `<|expand|>`.
     public var endRule: EndRule = .token
+    /// Which end run the length step commits: 0 the most likely, 1 the second most likely (an
+    /// alternative suggestion of another length), and so on.
+    public var lengthChoice = 0
     /// DreamOn-style expansion budget (extra slots the model may add with `<|expand|>`).
     public var maxExpansions = 32
 
@@ -119,6 +122,8 @@ public struct DenoiseResult: Sendable {
     /// Mean log-probability of the committed tokens (for ranking candidate lengths).
     public var meanLogProb: Double
     public var committedPerStep: [Int]
+    /// Per middle slot, the proposal it was committed from (nil for fixed, end-run and unfinished slots).
+    public var decisions: [Proposal?] = []
 }
 
 public enum DenoiserError: Error, CustomStringConvertible, Equatable {

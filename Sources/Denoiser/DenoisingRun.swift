@@ -21,6 +21,8 @@ struct DenoisingRun {
     var logProbSum = 0.0, logProbCount = 0
     /// Latest proposal per masked slot (the draft a stopped run returns).
     var guesses: [Int: Proposal] = [:]
+    /// The proposal each committed content slot took (where alternatives can branch).
+    var decisions: [Int: Proposal] = [:]
     var expansions = 0
     /// The `trailingRun` end rule applies: the model has end ids and no `<|expand|>`.
     let lengthFirst: Bool
@@ -103,8 +105,8 @@ struct DenoisingRun {
         var committed = 0
         for (h, hole) in holeRanges.enumerated() where !lengthDecided.contains(h) && endProbability[hole.upperBound - 1] != nil {
             lengthDecided.insert(h)
-            for q in Denoiser.trailingEndRun(hole: hole, tokens: canvas.tokens, maskID: maskID, endIDs: endIDs, endProbability: endProbability)
-            where canvas.tokens[q] == maskID {
+            let runs = Denoiser.trailingEndRuns(hole: hole, tokens: canvas.tokens, maskID: maskID, endIDs: endIDs, endProbability: endProbability)
+            for q in runs[min(options.lengthChoice, runs.count - 1)] where canvas.tokens[q] == maskID {
                 canvas.tokens[q] = endFill; guesses[q] = nil; committed += 1
                 record(logProb: logf(max(endProbability[q] ?? 1, 1e-30)))
             }
@@ -129,6 +131,7 @@ struct DenoisingRun {
             guard canvas.tokens[pos] == maskID else { continue }
             canvas.tokens[pos] = s.proposal.token
             guesses[pos] = nil
+            decisions[pos] = s.proposal
             record(logProb: s.proposal.logProb); committed += 1
             if endIDs.contains(s.proposal.token) {
                 var q = pos + 1
@@ -193,6 +196,7 @@ struct DenoisingRun {
         r.rawMiddle = canvas.middle
         r.tokens = canvas.middle.filter { !endIDs.contains($0) && $0 != maskID && $0 != expand }
         r.holeTokens = Denoiser.holes(of: canvas, fixed: fixed).map { h in canvas.tokens[h].filter { !endIDs.contains($0) && $0 != maskID } }
+        r.decisions = canvas.middleRange.map { decisions[$0] }
         r.meanLogProb = logProbCount > 0 ? logProbSum / Double(logProbCount) : -.infinity
         return r
     }

@@ -10,6 +10,9 @@ public struct Proposal: Sendable {
     public var logProb: Float
     /// Probability mass of the end ids (pad/eos) before any exclusion: the slot's vote for "the hole ends here".
     public var endProbability: Float = 0
+    /// The likeliest other token and its log p (where an alternative suggestion branches).
+    public var runnerUp: Int32 = -1
+    public var runnerUpLogProb: Float = -.infinity
 }
 
 /// Temperature → top-p → top-k → sample (or argmax at temperature 0), then the algorithm's confidence.
@@ -44,27 +47,25 @@ struct Sampler {
             for e in endIDs where Int(e) < V && e >= 0 { p[Int(e)] = 0 }
             for i in 0..<V { p[i] /= 1 - endProbability }
         }
-        var token: Int
+        let (best, second) = top2(p)
+        var token = best
         if options.temperature > 0 {
             if options.topP < 1 || options.topK > 0 { filter(&p) }
-            var u = Float(rng.uniform()), acc: Float = 0
+            let u = Float(rng.uniform())
+            var acc: Float = 0
             token = V - 1
             for i in 0..<V where p[i] > 0 {
                 acc += p[i]
                 if u < acc { token = i; break }
             }
             if p[token] == 0 { token = argmax(p) }
-            u = 0
-        } else {
-            token = argmax(p)
         }
+        let other = token == best ? second : best
         let pt = p[token]
         var conf = pt
         switch options.algorithm {
         case .topkMargin:
-            var second: Float = 0
-            for i in 0..<V where i != token && p[i] > second { second = p[i] }
-            conf = pt - second
+            conf = pt - (other >= 0 ? p[other] : 0)
         case .entropy:
             var s: Float = 0
             for v in p where v > 0 { s += v * logf(v + 1e-10) }
@@ -73,7 +74,17 @@ struct Sampler {
             conf = Float(rng.uniform())
         default: break
         }
-        return Proposal(token: Int32(token), confidence: conf, logProb: logf(max(pt, 1e-30)), endProbability: endProbability)
+        return Proposal(token: Int32(token), confidence: conf, logProb: logf(max(pt, 1e-30)), endProbability: endProbability,
+                        runnerUp: Int32(other), runnerUpLogProb: other >= 0 && p[other] > 0 ? logf(p[other]) : -.infinity)
+    }
+
+    /// The two most likely ids (the first index wins ties; second is -1 for a one-element row).
+    func top2(_ p: [Float]) -> (Int, Int) {
+        var a = 0, b = -1
+        for i in 1..<p.count {
+            if p[i] > p[a] { b = a; a = i } else if b < 0 || p[i] > p[b] { b = i }
+        }
+        return (a, b)
     }
 
     func argmax(_ p: [Float]) -> Int {

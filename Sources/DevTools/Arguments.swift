@@ -41,6 +41,21 @@ public struct Arguments {
     }
 }
 
+/// A file's bytes, or a `Failure` that says why not: `cannot read FILE: no such file` (or a folder, or
+/// what the system says).
+public func readFile(_ path: String) throws -> Data {
+    var isDir: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+        throw Arguments.Failure(description: "cannot read \(path): no such file")
+    }
+    if isDir.boolValue { throw Arguments.Failure(description: "cannot read \(path): it is a folder, not a file") }
+    do { return try Data(contentsOf: URL(fileURLWithPath: path)) }
+    catch {
+        let reason = FileManager.default.isReadableFile(atPath: path) ? (error as NSError).localizedDescription : "permission denied"
+        throw Arguments.Failure(description: "cannot read \(path): \(reason)")
+    }
+}
+
 public enum Output {
     public static func err(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
     public static func out(_ s: String, terminator: String = "\n") { FileHandle.standardOutput.write(Data((s + terminator).utf8)) }

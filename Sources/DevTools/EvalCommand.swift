@@ -21,26 +21,36 @@ public enum EvalCommand {
             let a = try Arguments(argv, valued: Common.modelOptions.union(["out", "limit", "tokens", "lines"]), switches: Common.modelSwitches.union(["execute"]))
             if a.switches.contains("help") { Output.out(help); return 0 }
             guard let path = a.positional.first else { throw Arguments.Failure(description: "missing CASES.jsonl") }
-            let lines = try readLines(path)
-            let (backend, settings) = try Common.backend(a)
             let limit = try a.int("limit") ?? Int.max
+            let lines = Array(try readLines(path).prefix(limit))
+            // Every line is checked before the model loads: no cases is an error, some broken lines one note.
+            var cases: [(line: Int, obj: [String: Any], prompt: String, suffix: String, truth: String)] = []
+            var brokenLines: [Int] = []
+            for (i, line) in lines.enumerated() {
+                if let obj = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any],
+                   let prompt = obj["prompt"] as? String, let suffix = obj["suffix"] as? String, let truth = obj["canonical_solution"] as? String {
+                    cases.append((i + 1, obj, prompt, suffix, truth))
+                } else { brokenLines.append(i + 1) }
+            }
+            guard !cases.isEmpty else {
+                throw Arguments.Failure(description: "\(path) holds no cases: none of its \(lines.count) lines is a JSON object with prompt, suffix and canonical_solution")
+            }
+            if !brokenLines.isEmpty {
+                Output.err("unmask eval: \(brokenLines.count) of \(lines.count) lines are not cases (line \(brokenLines.prefix(5).map(String.init).joined(separator: ", "))\(brokenLines.count > 5 ? ", …" : ""); each needs prompt, suffix, canonical_solution); skipped")
+            }
+            let (backend, settings) = try Common.backend(a)
             let tokens = try a.int("tokens") ?? 32
             guard tokens > 0 else { throw Arguments.Failure(description: "--tokens must be positive") }
             let outHandle: FileHandle? = try a.values["out"].map { p in
                 guard FileManager.default.createFile(atPath: p, contents: nil), let h = FileHandle(forWritingAtPath: p) else { throw Arguments.Failure(description: "cannot write \(p)") }
                 return h
             }
-            var n = 0, exact = 0, passed = 0, executed = 0, broken = 0, forwards = 0, slots = 0
+            var n = 0, exact = 0, passed = 0, executed = 0, forwards = 0, slots = 0
             var sims: [Double] = []
             var lat: [Double] = []
-            let total = min(lines.count, limit)
-            for (i, line) in lines.prefix(limit).enumerated() {
-                guard let obj = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any],
-                      let prompt = obj["prompt"] as? String, let suffix = obj["suffix"] as? String, let truth = obj["canonical_solution"] as? String else {
-                    broken += 1
-                    Output.err("\nunmask eval: line \(i + 1) is not a case (needs prompt, suffix, canonical_solution); skipped")
-                    continue
-                }
+            let total = cases.count
+            for (i, c) in cases.enumerated() {
+                let (obj, prompt, suffix, truth) = (c.obj, c.prompt, c.suffix, c.truth)
                 var req = CompletionRequest(kind: .infill, uri: "eval://\(obj["task_id"] ?? i)", version: 0, languageID: obj["language"] as? String ?? "python",
                                             text: prompt + suffix, cursor: prompt.utf8.count, selection: prompt.utf8.count..<prompt.utf8.count)
                 req.holeTokens = tokens
@@ -69,7 +79,7 @@ public enum EvalCommand {
             lat.sort()
             func pct(_ p: Double) -> Double { lat.isEmpty ? 0 : lat[min(lat.count - 1, Int(Double(lat.count - 1) * p))] }
             let summary: [String: Any] = [
-                "cases": n, "broken_lines": broken, "exact_match": n > 0 ? Double(exact) / Double(n) : 0,
+                "cases": n, "broken_lines": brokenLines.count, "exact_match": n > 0 ? Double(exact) / Double(n) : 0,
                 "edit_similarity": n > 0 ? sims.reduce(0, +) / Double(n) : 0,
                 "exact_match_ci95": wilson(exact, n), "edit_similarity_ci95": meanInterval(sims),
                 "pass_at_1": executed > 0 ? Double(passed) / Double(executed) as Any : NSNull(),
@@ -113,10 +123,9 @@ public enum EvalCommand {
             try p.run()
             data = pipe.fileHandleForReading.readDataToEndOfFile()
             p.waitUntilExit()
-            guard p.terminationStatus == 0 else { throw Arguments.Failure(description: "cannot decompress \(path)") }
+            guard p.terminationStatus == 0 else { throw Arguments.Failure(description: "cannot decompress \(path): gzip exited with \(p.terminationStatus)") }
         } else {
-            guard let d = FileManager.default.contents(atPath: path) else { throw Arguments.Failure(description: "cannot read \(path)") }
-            data = d
+            data = try readFile(path)
         }
         return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
     }

@@ -6,9 +6,8 @@ public enum TokenizerBench {
     public static func run(_ argv: ArraySlice<String>) -> Int32 {
         do {
             let a = try Arguments(argv, valued: ["tokenizer", "repeats"], switches: [])
-            guard let dir = a.values["tokenizer"], let file = a.positional.first, let data = FileManager.default.contents(atPath: file) else {
-                throw Arguments.Failure(description: "need --tokenizer DIR and a readable FILE")
-            }
+            guard let dir = a.values["tokenizer"], let file = a.positional.first else { throw Arguments.Failure(description: "need --tokenizer DIR and FILE") }
+            let data = try readFile(file)
             let text = String(decoding: data, as: UTF8.self)
             // Pieces as in the golden corpus: encode line groups of ~4 KB so the pre-token cache is exercised as in an editor.
             var pieces: [String] = []

@@ -50,10 +50,24 @@ public struct InlineCompletionParams: Codable, Sendable {
         public var triggerKind: Int
         public struct SelectedCompletionInfo: Codable, Sendable { public var range: Range; public var text: String }
         public var selectedCompletionInfo: SelectedCompletionInfo?
+        /// 3.18's Invoked (1), or an older draft's Invoke (0); Automatic is 2.
+        public var invoked: Bool { triggerKind != 2 }
     }
-    public var textDocument: TextDocumentIdentifier
+    /// Copilot-style clients add the document version they asked for.
+    public struct Document: Codable, Sendable { public var uri: String; public var version: Int? }
+    public var textDocument: Document
     public var position: Position
     public var context: Context?
+    /// Unmask's own: a deadline for this request only.
+    public var deadlineMs: Int?
+}
+
+/// `textDocument/didShowCompletion` and `textDocument/didPartiallyAcceptCompletion` (Copilot's dialect):
+/// the item shown, and how much of its `insertText` was accepted (UTF-16 units from its start).
+public struct CompletionFeedbackParams: Codable, Sendable {
+    public struct Item: Codable, Sendable { public var insertText: JSONValue? }
+    public var item: Item?
+    public var acceptedLength: Int?
 }
 
 public struct CodeActionParams: Codable, Sendable {

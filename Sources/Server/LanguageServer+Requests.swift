@@ -28,47 +28,6 @@ extension LanguageServer {
         return t
     }
 
-    // MARK: Inline completion (and the textDocument/completion fallback)
-
-    func inlineCompletion(_ id: RequestID, _ params: JSONValue, _ c: Connection, fallback: Bool) throws {
-        let p = try JSONBridge.decode(TextDocumentPositionParams.self, from: params)
-        if let kind = params["context"]?["triggerKind"]?.intValue, !(0...2).contains(kind) {
-            throw ResponseError.invalidParams("field 'context.triggerKind' must be 1 (Invoked) or 2 (Automatic), got \(kind)")
-        }
-        let doc = try document(p.textDocument.uri)
-        // Requests queue behind a model load on the worker; only a disabled feature answers at once.
-        guard settings.server.enableInline else { reply(c, id, .success(fallback ? ["isIncomplete": false, "items": []] : ["items": []])); return }
-        let (offset, clamped) = doc.offset(of: p.position, encoding: encoding)
-        if clamped { logMessage(c, 3, "position \(p.position.line):\(p.position.character) is past the end of its line or of \(doc.uri); clamped") }
-        // A newer request for the same document supersedes the older one, which answers at once.
-        if let old = latestInline[doc.uri] {
-            answerLock.lock(); let t = tokens[old]; answerLock.unlock()
-            if let t { t.cancel(); reply(c, old, .failure(.requestCancelled)); stats.cancelled += 1 }
-        }
-        latestInline[doc.uri] = id
-        let deadlineMs = params["deadlineMs"]?.intValue ?? settings.server.deadlineMs
-        let neighbours = documents.recency.filter { $0 != doc.uri }.prefix(3).compactMap { documents[$0]?.text }
-        let req = CompletionRequest(kind: .inline, uri: doc.uri, version: doc.version, languageID: doc.languageID, utf8: doc.bytes,
-                                    cursor: offset, deadline: .now + .milliseconds(deadlineMs), neighbours: Array(neighbours))
-        let job = Job(id: id, request: req, document: doc, token: register(id), encoding: encoding, settings: settings, progress: params["workDoneToken"])
-        run(job, c) { result in
-            guard let e = result.edits.first, !e.newText.isEmpty else {
-                return fallback ? ["isIncomplete": false, "items": []] : ["items": []]
-            }
-            let range = Range(start: doc.position(of: e.range.lowerBound, encoding: job.encoding), end: doc.position(of: e.range.upperBound, encoding: job.encoding))
-            let data: JSONValue = ["early": .bool(result.early), "cached": .bool(result.cached), "ms": .int(Int(result.milliseconds)), "forwards": .int(result.forwards)]
-            let accept: JSONValue = ["title": "Accept Unmask suggestion", "command": "unmask.accept", "arguments": [["uri": .string(doc.uri), "length": .int(e.newText.count)]]]
-            // Editors filter by the text between the range start and the cursor.
-            let typed = String(decoding: doc.bytes[e.range.lowerBound..<max(e.range.lowerBound, job.request.cursor)], as: UTF8.self)
-            if fallback {
-                let label = e.newText.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? e.newText
-                return ["isIncomplete": false, "items": [["label": .string(label.isEmpty ? e.newText : label), "kind": 1, "filterText": .string(typed + e.newText),
-                                                          "textEdit": ["range": range.json, "newText": .string(e.newText)], "command": accept, "data": data]]]
-            }
-            return ["items": [["insertText": .string(e.newText), "filterText": .string(typed + e.newText), "range": range.json, "command": accept, "data": data]]]
-        }
-    }
-
     /// Runs a job on the inference worker and answers exactly once: the result, -32800 if it was
     /// cancelled or superseded, or an empty/adjusted answer when the document changed meanwhile.
     func run(_ job: Job, _ c: Connection, render: @escaping @Sendable (CompletionResult) -> JSONValue) {
@@ -153,6 +112,7 @@ extension LanguageServer {
         case "unmask.stats":
             reply(c, id, .success(["shown": .int(stats.shown), "accepted": .int(stats.accepted), "cached": .int(stats.cached),
                                    "early": .int(stats.early), "superseded": .int(stats.cancelled), "requests": .int(stats.latencies.count),
+                                   "displayed": .int(stats.displayed), "partiallyAccepted": .int(stats.partiallyAccepted), "acceptedUnits": .int(stats.acceptedUnits),
                                    "latencyP50Ms": stats.percentile(0.5).map { .double($0) } ?? .null,
                                    "latencyP95Ms": stats.percentile(0.95).map { .double($0) } ?? .null]))
         case "unmask.doctor":

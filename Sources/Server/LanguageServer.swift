@@ -22,6 +22,7 @@ public final class LanguageServer: MessageHandler, @unchecked Sendable {
     var applyEditSupported = false
     var stats = Statistics()
     var engineState = EngineState.loading
+    var demoNoticeShown = false
     /// Requests received and not yet answered (each gets exactly one answer), and the cancellation
     /// tokens of those running on the worker.
     var open: Set<RequestID> = []
@@ -123,7 +124,8 @@ public final class LanguageServer: MessageHandler, @unchecked Sendable {
             } catch { logMessage(c, 2, "\(error)") }
         case "textDocument/didClose":
             if let uri = params["textDocument"]?["uri"]?.stringValue { _ = documents.close(uri) }
-        case "textDocument/didSave": break
+        case "textDocument/didSave", "textDocument/didFocus": break
+        case "textDocument/didShowCompletion", "textDocument/didPartiallyAcceptCompletion": completionFeedback(method, params)
         case "workspace/didChangeConfiguration":
             let s = params["settings"]
             applySettings(s?["unmask"] ?? s ?? .null, c)
@@ -208,6 +210,10 @@ public final class LanguageServer: MessageHandler, @unchecked Sendable {
                 switch result {
                 case .success(let e):
                     setStatus(c, .ready, "model ready: \(e.summary["model"] ?? "")")
+                    if !demoNoticeShown, let dir = e.summary["model"], ModelLocator.isEmbedded(dir) {
+                        demoNoticeShown = true
+                        showMessage(c, 3, Self.demoNotice)
+                    }
                     logMessage(c, 3, "model loaded: \(e.summary.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
                 case .failure(let err):
                     setStatus(c, .error, "\(err)")
@@ -232,6 +238,9 @@ public final class LanguageServer: MessageHandler, @unchecked Sendable {
         c.notify("unmask/status", ["state": .string(s.rawValue), "message": .string(m)])
     }
 
+    /// Shown once per server start when the embedded model is the one loaded.
+    static let demoNotice = "Unmask is using its embedded 4.7 M-parameter demonstration model, so suggestions will be poor. "
+        + "Set unmask.model to a real checkpoint folder (README, \"Real models\") for real completions."
     var progressCounter = 0
     func beginProgress(_ c: Connection, title: String) -> JSONValue {
         progressCounter += 1

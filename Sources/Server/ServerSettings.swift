@@ -11,8 +11,18 @@ public struct ServerSettings: Sendable, Equatable {
     public var enableFrames = false
     public var maxDocumentBytes = 64 << 20
     public var maxOpenDocuments = 500
+    /// Per language id (as the editor names it; `*` for the rest): whether inline completions answer.
+    public var enableLanguages: [String: Bool] = [:]
+    public var inlineTrigger: TriggerMode = .automatic
 
     public init() {}
+
+    public enum TriggerMode: String, Sendable, CaseIterable {
+        /// Suggestions as you type (the editor's automatic requests) and on request.
+        case automatic
+        /// Only when asked (an Invoked request: a key in the editor); automatic requests answer empty.
+        case manual
+    }
 
     public static let table = SettingsTable<ServerSettings>([
         .int("deadlineMs", \.deadlineMs, 10...600_000, layer: .server, doc: "inline answer deadline: the full current draft is returned then (`data.early`)"),
@@ -23,6 +33,10 @@ public struct ServerSettings: Sendable, Equatable {
         .bool("enable.frames", \.enableFrames, layer: .server, doc: "`unmask/canvas` notifications of the denoising canvas (for clients that draw them)"),
         .int("maxDocumentBytes", \.maxDocumentBytes, 1024...(1 << 30), layer: .server, doc: "larger documents are not tracked (a message says so)"),
         .int("maxOpenDocuments", \.maxOpenDocuments, 1...100_000, layer: .server, doc: "documents beyond this many are not tracked"),
+        .switches("enable.languages", \.enableLanguages, layer: .server,
+                  doc: "inline completions per language id, e.g. `{\"markdown\": false}`; `\"*\"` sets the default for the rest"),
+        .choice("inline.trigger", \.inlineTrigger, layer: .server,
+                doc: "`automatic`: suggestions as you type; `manual`: only when asked (the editor's explicit request)"),
     ])
 }
 

@@ -7,6 +7,10 @@ struct Statistics {
     var cached = 0
     var early = 0
     var cancelled = 0
+    /// Client feedback (Copilot's dialect): suggestions displayed, partial accepts and the units they took.
+    var displayed = 0
+    var partiallyAccepted = 0
+    var acceptedUnits = 0
     var latencies: [Double] = []
 
     mutating func record(ms: Double) {

@@ -10,11 +10,18 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
     case duplicateID(path: String, id: Int, first: String, second: String)
     case invalidField(path: String, field: String, value: String)
 
+    /// A wrapped reason as one sentence: exactly one final period.
+    static func sentence(_ r: String) -> String {
+        var s = Substring(r)
+        while s.last == "." || s.last == " " { s = s.dropLast() }
+        return s + "."
+    }
+
     public var description: String {
         switch self {
         case let .missingFiles(d): return "no tokenizer in \(d): expected tokenizer.json, or vocab.json + merges.txt. Hint: copy the tokenizer files from the model's repository into this folder."
-        case let .unreadable(p, r): return "cannot read \(p): \(r)."
-        case let .invalidJSON(p, r): return "\(p) is not valid JSON: \(r)."
+        case let .unreadable(p, r): return "cannot read \(p): \(Self.sentence(r))"
+        case let .invalidJSON(p, r): return "\(p) is not valid JSON: \(Self.sentence(r)) Hint: the file is truncated or was saved as HTML; download it again."
         case let .unsupportedModel(p, t): return "\(p): model.type '\(t)' is not supported (only byte-level BPE). Hint: WordPiece and Unigram tokenizers belong to models Unmask does not run."
         case let .unsupportedPreTokenizer(p, d): return "\(p): unsupported pre_tokenizer: \(d). Supported: ByteLevel (GPT-2 split) and Split with the GPT-2, Qwen2 or LLaMA-3 pattern followed by ByteLevel."
         case let .unsupportedNormalizer(p, t): return "\(p): unsupported normalizer '\(t)' (supported: none, NFC)."

@@ -1,6 +1,12 @@
 import Foundation
 
 extension Tokenizer {
+    /// What Foundation says is wrong with a JSON file (its debug description names the place).
+    static func jsonReason(_ error: Error) -> String {
+        let e = error as NSError
+        return (e.userInfo[NSDebugDescriptionErrorKey] as? String) ?? e.localizedDescription
+    }
+
     /// Loads the tokenizer in `directory`: `tokenizer.json` (Hugging Face format) if present, else
     /// `vocab.json` + `merges.txt`; special-token roles and added tokens from `tokenizer_config.json`,
     /// `special_tokens_map.json` and `added_tokens.json` when present. A broken
@@ -116,7 +122,7 @@ extension Tokenizer {
     static func readJSONObject(_ path: String) throws -> [String: Any] {
         guard let d = FileManager.default.contents(atPath: path) else { throw TokenizerError.unreadable(path: path, reason: "cannot open") }
         let o: Any
-        do { o = try JSONSerialization.jsonObject(with: d) } catch { throw TokenizerError.invalidJSON(path: path, reason: (error as NSError).localizedDescription) }
+        do { o = try JSONSerialization.jsonObject(with: d) } catch { throw TokenizerError.invalidJSON(path: path, reason: Self.jsonReason(error)) }
         guard let obj = o as? [String: Any] else { throw TokenizerError.invalidJSON(path: path, reason: "top level is not an object") }
         return obj
     }

@@ -20,7 +20,7 @@ enum FillCommand {
             let a = try Arguments(argv, valued: Common.modelOptions.union(["at", "to", "tokens", "lines"]), switches: Common.modelSwitches.union(["show-steps", "print-file"]))
             if a.switches.contains("help") { Output.out(help); return 0 }
             guard let file = a.positional.first else { throw Arguments.Failure(description: "missing FILE") }
-            guard let data = FileManager.default.contents(atPath: file) else { throw Arguments.Failure(description: "cannot read \(file)") }
+            let data = try readFile(file)
             let text = String(decoding: data, as: UTF8.self)
             guard let at = a.values["at"] else { throw Arguments.Failure(description: "missing --at LINE:COL") }
             let start = try offset(text, at, flag: "--at")

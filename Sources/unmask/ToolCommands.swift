@@ -18,7 +18,7 @@ enum ToolCommands {
             guard let dir = a.values["tokenizer"], let file = a.positional.first else { throw Arguments.Failure(description: "need --tokenizer DIR and FILE\n\n" + help) }
             let tok = try Tokenizer.load(directory: dir)
             for w in tok.warnings { Output.err("unmask: warning: \(w)") }
-            guard let data = FileManager.default.contents(atPath: file) else { throw Arguments.Failure(description: "cannot read \(file)") }
+            let data = try readFile(file)
             if a.switches.contains("decode") {
                 guard let ids = try? JSONDecoder().decode([Int32].self, from: data) else { throw Arguments.Failure(description: "\(file) is not a JSON array of integers") }
                 let unknown = tok.unknownIDs(ids)

@@ -119,6 +119,28 @@ extension Tag {
         for edit in c.edits { #expect(edit.range == r.cursor..<r.cursor && !edit.newText.hasPrefix("pri")) }
     }
 
+    /// An explicit request asks for several suggestions: most holes get at least two distinct ones (the
+    /// second most likely length and branches at the least certain tokens), the best one first and equal
+    /// to what an automatic request gets.
+    @Test func explicitRequestsGetSeveralDistinctSuggestions() throws {
+        let b = try embedded()
+        let texts = ["def add(a, b):\n    return \n", "import os\n\ndef main():\n    path = \n", "for i in range(10):\n    print(\n",
+                     "class Stack:\n    def push(self, x):\n        self.\n", "def area(r):\n    return 3.14 * \n",
+                     "let xs = [1, 2, 3]\nlet total = xs.\n", "x = 1\nif x > 0:\n    \n", "def greet(name):\n    print(\"Hello, \" + \n"]
+        var several = 0
+        for t in texts {
+            let cursor = t.utf8.count - 1
+            var r = request(.inline, t, cursor: cursor); r.suggestions = 3
+            let many = try LocalBackend(bundle: b).complete(r, settings: EngineSettings(), cancel: CancellationToken()) { _ in }
+            let one = try LocalBackend(bundle: b).complete(request(.inline, t, cursor: cursor), settings: EngineSettings(), cancel: CancellationToken()) { _ in }
+            #expect(many.edits == one.edits, "\(t)")
+            let all = (many.edits + many.alternatives).map(\.newText)
+            #expect(Set(all).count == all.count && many.alternatives.count <= 2)
+            if all.count >= 2 { several += 1 }
+        }
+        #expect(several * 2 > texts.count, "only \(several) of \(texts.count) holes got two or more suggestions")
+    }
+
     @Test func cancelledRequestsReturnCancelled() throws {
         let e = LocalBackend(bundle: try embedded())
         let t = CancellationToken(); t.cancel()

@@ -14,7 +14,7 @@ import Completion
         let afterMarker = try #require(readme.range(of: "-->\n", range: begin.upperBound..<readme.endIndex))
         let end = try #require(readme.range(of: "<!-- settings:end -->"))
         let block = String(readme[afterMarker.upperBound..<end.lowerBound])
-        #expect(block == Settings.table.markdown(defaults: Settings()), "README's table differs: regenerate it with `unmask settings --markdown`")
+        #expect(block == Settings.table.markdown(defaults: Settings()), "README's table differs: regenerate it with python3 docs/sync_settings.py")
     }
 
     @Test func vscodeContributesEverySettingAsTheTableSays() throws {
@@ -28,7 +28,7 @@ import Completion
             String(decoding: try JSONSerialization.data(withJSONObject: try #require(v), options: [.sortedKeys]), as: UTF8.self)
         }
         for (k, v) in expected {
-            #expect(try canonical(v) == canonical(props[k]), "\(k): regenerate with python3 editors/vscode/sync-settings.py")
+            #expect(try canonical(v) == canonical(props[k]), "\(k): regenerate with python3 docs/sync_settings.py")
         }
     }
 

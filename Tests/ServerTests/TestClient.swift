@@ -109,6 +109,8 @@ final class TestClient: @unchecked Sendable {
 /// per step and checking cancellation between steps.
 final class ScriptedEngine: Backend, @unchecked Sendable {
     var insert = "hello()"
+    /// When set, the suggestion replaces this range instead of inserting at the cursor.
+    var replace: Swift.Range<Int>?
     var steps = 3
     var stepMs = 5
     var requests: [CompletionRequest] = []
@@ -128,7 +130,9 @@ final class ScriptedEngine: Backend, @unchecked Sendable {
             let sel = r.selection ?? (r.cursor..<r.cursor)
             return CompletionResult(edits: [CompletionEdit(range: sel, newText: insert)])
         default:
-            return CompletionResult(edits: [CompletionEdit(range: r.cursor..<r.cursor, newText: insert)], milliseconds: Double(steps * stepMs))
+            var result = CompletionResult(edits: [CompletionEdit(range: replace ?? r.cursor..<r.cursor, newText: insert)], milliseconds: Double(steps * stepMs))
+            result.alternatives = (1..<max(1, r.suggestions)).map { CompletionEdit(range: r.cursor..<r.cursor, newText: insert + "\($0)") }
+            return result
         }
     }
 }

@@ -26,6 +26,7 @@ def test_file_cases(unmask_bin, case, tmp_path):
     p = subprocess.run([unmask_bin, *argv], capture_output=True, text=True, timeout=60)
     assert p.returncode == case["expect_exit"], p.stderr
     assert case["expect_stderr"] in p.stderr, p.stderr
+    assert ".." not in p.stderr.replace("...", ""), f"a message ends in a doubled period: {p.stderr}"
 
 @pytest.mark.parametrize("case", [c for c in CASES if "argv" not in c], ids=lambda c: f"{c['class']}: {c['name']}")
 def test_stream_cases(unmask_bin, case):

@@ -101,3 +101,16 @@ def test_missing_model_still_serves(unmask_bin, tmp_path):
     shown = [m for m in s.seen if m.get("method") == "window/showMessage"]
     assert any("missing" in m["params"]["message"] for m in shown)
     assert any(m.get("method") == "unmask/status" and m["params"]["state"] == "error" for m in s.seen)
+
+def test_help_and_readme_list_the_same_commands_and_benchmarks(unmask_bin):
+    import pathlib, re
+    readme = (pathlib.Path(__file__).resolve().parents[2] / "README.md").read_text()
+    usage = subprocess.run([unmask_bin, "--help"], capture_output=True, text=True).stdout
+    bench_help = subprocess.run([unmask_bin, "bench", "--help"], capture_output=True, text=True).stdout
+    readme_bench = set(re.search(r"`unmask bench ([a-z|]+)`", readme).group(1).split("|"))
+    usage_bench = set(re.search(r"unmask bench ([a-z|]+)", usage).group(1).split("|"))
+    help_bench = set(re.findall(r"unmask bench ([a-z]+)", bench_help))
+    assert readme_bench == usage_bench == help_bench, (readme_bench, usage_bench, help_bench)
+    commands = set(re.findall(r"^  ([a-z]+) ", usage, re.M))
+    for c in commands:
+        assert f"`unmask {c}" in readme, f"README's command line does not list {c}"

@@ -29,8 +29,19 @@ public struct EngineSettings: Sendable, Equatable {
     public var maxTokens = 48
     /// Prefix + suffix token budget (capped by the model's own window).
     public var contextTokens = 1024
+    /// Whether inline suggestions may span lines.
+    public var inlineMultiline: MultilineMode = .auto
 
     public init() {}
+
+    public enum MultilineMode: String, Sendable, CaseIterable {
+        /// One line after code on the cursor's line; up to 8 lines from a blank line.
+        case auto
+        /// Always one line.
+        case never
+        /// Up to 8 lines, also after code on the cursor's line.
+        case always
+    }
 
     public static let table = SettingsTable<EngineSettings>([
         .text("model", \.model, layer: .model, flag: .value("model"), doc: "model folder (`config.json`, weights, tokenizer files); unset: the embedded model"),
@@ -60,6 +71,8 @@ public struct EngineSettings: Sendable, Equatable {
         .int("maxTokens", \.maxTokens, 1...512, layer: .engine, flag: .value("max-tokens"), doc: "largest hole, in tokens"),
         .int("contextTokens", \.contextTokens, 16...32768, layer: .engine, flag: .value("context-tokens"),
              doc: "prefix + suffix token budget (capped by the model's window)"),
+        .choice("inline.multiline", \.inlineMultiline, layer: .engine,
+                doc: "`auto`: one line after code on the cursor's line, up to 8 lines from a blank line; `never`: always one line; `always`: up to 8 lines"),
     ])
 
     /// The step budget for a hole of `slots` masked slots: for `threshold`, one step per 12 slots (at

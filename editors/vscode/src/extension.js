@@ -73,19 +73,27 @@ function create(vscode) {
     return client;
   }
 
+  // VS Code's trigger kinds are Invoke = 0, Automatic = 1; LSP 3.18's are Invoked = 1, Automatic = 2. The
+  // document version lets the server drop a request for a text it has already moved past; a selected
+  // suggest-widget item is forwarded so the suggestion extends it on its range.
   const provider = {
     async provideInlineCompletionItems(document, position, context, token) {
-      if (!client) return [];
+      if (!client) return new vscode.InlineCompletionList([]);
+      const sel = context && context.selectedCompletionInfo;
       const r = await client.request('textDocument/inlineCompletion', {
-        textDocument: { uri: document.uri.toString() }, position: toPosition(position),
-        context: { triggerKind: context && context.triggerKind === 0 ? 1 : 2 },
+        textDocument: { uri: document.uri.toString(), version: document.version }, position: toPosition(position),
+        context: {
+          triggerKind: context && context.triggerKind === 0 ? 1 : 2,
+          ...(sel ? { selectedCompletionInfo: { range: toRange(sel.range), text: sel.text } } : {}),
+        },
       }, token).catch(() => null);
       const items = (r && (r.items || r)) || [];
-      return items.map((it) => {
+      return new vscode.InlineCompletionList(items.map((it) => {
         const item = new vscode.InlineCompletionItem(it.insertText, it.range ? fromRange(it.range) : undefined);
+        if (it.filterText) item.filterText = it.filterText;
         if (it.command) item.command = { title: it.command.title, command: 'unmask.accepted', arguments: it.command.arguments };
         return item;
-      });
+      }));
     },
   };
 

@@ -10,6 +10,7 @@ const BIN = process.env.UNMASK_BIN || path.join(__dirname, '../../../.build/rele
 function fakeVscode(docs, applied) {
   class Range { constructor(a, b, c, d) { this.start = { line: a, character: b }; this.end = { line: c, character: d }; } }
   class InlineCompletionItem { constructor(text, range) { this.insertText = text; this.range = range; } }
+  class InlineCompletionList { constructor(items) { this.items = items; } }
   class WorkspaceEdit { constructor() { this.edits = []; } replace(uri, range, text) { this.edits.push({ uri, range, text }); } }
   const registered = {};
   const disposable = { dispose() {} };
@@ -17,7 +18,7 @@ function fakeVscode(docs, applied) {
   const config = { serverPath: BIN, deadlineMs: 20000, maxTokens: 16, 'enable.frames': true };
   return {
     registered,
-    Range, InlineCompletionItem, WorkspaceEdit,
+    Range, InlineCompletionItem, InlineCompletionList, WorkspaceEdit,
     StatusBarAlignment: { Right: 2 },
     Uri: { parse: (s) => ({ toString: () => s }) },
     workspace: {
@@ -55,9 +56,17 @@ test('initialize, open, inline completion, commands, shutdown against the real s
     const doctor = await vscode.registered['unmask.showStatus']();
     assert.ok(['ready', 'busy'].includes(doctor.state), JSON.stringify(doctor));
     assert.strictEqual(ext.state.status, 'ready');
-    const items = await vscode.registered.provider.provideInlineCompletionItems(doc, { line: 1, character: 8 }, { triggerKind: 1 }, null);
-    assert.ok(Array.isArray(items));
-    for (const it of items) { assert.strictEqual(typeof it.insertText, 'string'); assert.ok(it.range); }
+    // Automatic (VS Code's 1): one suggestion, inserted at the cursor, so no range.
+    const auto = await vscode.registered.provider.provideInlineCompletionItems(doc, { line: 1, character: 8 }, { triggerKind: 1 }, null);
+    assert.ok(auto instanceof vscode.InlineCompletionList && auto.items.length <= 1);
+    for (const it of auto.items) { assert.strictEqual(typeof it.insertText, 'string'); assert.strictEqual(it.range, undefined); }
+    // Invoke (VS Code's 0): several distinct suggestions to cycle through.
+    const invoked = await vscode.registered.provider.provideInlineCompletionItems(doc, { line: 1, character: 8 }, { triggerKind: 0 }, null);
+    assert.ok(invoked.items.length >= 1);
+    assert.strictEqual(new Set(invoked.items.map((it) => it.insertText)).size, invoked.items.length);
+    // A request for a version the server has moved past gets nothing.
+    const stale = await vscode.registered.provider.provideInlineCompletionItems({ ...doc, version: 0 }, { line: 1, character: 8 }, { triggerKind: 0 }, null);
+    assert.strictEqual(stale.items.length, 0);
     const stats = await ext.client.request('workspace/executeCommand', { command: 'unmask.stats' });
     assert.strictEqual(typeof stats.shown, 'number');
     const fill = await vscode.registered['unmask.fillSelection']();

@@ -1,22 +1,25 @@
 -- Unmask for Neovim: registers the `unmask lsp` server, turns on inline completion (built in on
 -- Neovim >= 0.12, drawn by this plugin with extmarks on 0.10/0.11), draws `unmask/canvas` frames as
--- ghost text that refines in place, and adds :UnmaskFill / :UnmaskRewrite / :UnmaskRepair /
--- :UnmaskStatus / :UnmaskStats.
+-- ghost text that refines in place, accepts whole suggestions, one word or one line, cycles through
+-- several suggestions, and adds :UnmaskFill / :UnmaskRewrite / :UnmaskRepair / :UnmaskStatus / :UnmaskStats.
 local M = {}
 
 M.config = {
   cmd = nil,               -- default: { 'unmask', 'lsp' } if `unmask` is on PATH
   settings = {},           -- sent as initializationOptions.unmask (model, steps, threshold, deadlineMs, ...)
   frames = true,           -- draw the denoising canvas while a suggestion is computed
+  ghost_highlight = true,  -- draw Neovim's ghost text (ComplHint) with UnmaskGhost (linked to Comment: dim)
   keys = {                 -- set any to false to leave it unmapped; Tab is never taken unless you map it here
-    accept = '<M-l>', next = '<M-]>', prev = '<M-[>', dismiss = '<M-e>',
+    accept = '<M-l>', accept_word = '<M-Right>', accept_line = '<M-C-Right>',
+    next = '<M-]>', prev = '<M-[>', dismiss = '<M-e>', trigger = '<M-\\>',
   },
   filetypes = nil,         -- nil: every buffer
 }
 
-M.state = { status = 'stopped', message = '', frames_drawn = 0, frame_marks = {} }
+M.state = { status = 'stopped', message = '', frames_drawn = 0, frame_marks = {}, items = {}, dropped = 0 }
 local ns = vim.api.nvim_create_namespace('unmask-canvas')
 local has_builtin = vim.lsp.inline_completion ~= nil
+local INLINE = 'textDocument/inlineCompletion'
 
 -- Length of `s` in the negotiated position encoding (public API on 0.11+, 0.10's signature as fallback).
 local function encoded_len(s, enc)
@@ -31,7 +34,8 @@ local function client(bufnr)
   return vim.lsp.get_clients({ name = 'unmask', bufnr = bufnr or 0 })[1]
 end
 
---- Statusline component: "unmask: ready" / "unmask: busy" / "unmask: error".
+--- Statusline component: "unmask: ready" / "unmask: busy" / "unmask: error" ("" before the server starts).
+--- Wire it with: vim.o.statusline = '%f %= %{v:lua.require("unmask").statusline()} '
 function M.statusline()
   if M.state.status == 'stopped' then return '' end
   return 'unmask: ' .. M.state.status
@@ -50,9 +54,9 @@ end
 local function on_canvas(_, params, ctx)
   if not M.config.frames then return end
   local bufnr = vim.uri_to_bufnr(params.uri)
-  -- Frames are transient previews: drawn only in insert mode, and dropped when they are for an older text
-  -- than the server has already answered for (a newer frame or the final ghost text replaces them).
-  if not vim.api.nvim_buf_is_loaded(bufnr) or vim.api.nvim_get_mode().mode:sub(1, 1) ~= 'i' then return end
+  -- Frames are transient previews: drawn only in insert mode in the current buffer, and dropped when they
+  -- are for an older text than the server has already answered for.
+  if bufnr ~= vim.api.nvim_get_current_buf() or vim.api.nvim_get_mode().mode:sub(1, 1) ~= 'i' then return end
   if M.state.frame_version and params.version < M.state.frame_version then return end
   M.state.frame_version = params.version
   local c = vim.lsp.get_client_by_id(ctx.client_id)
@@ -62,12 +66,10 @@ local function on_canvas(_, params, ctx)
   if not ok then return end
   -- Split into chunks: draft text vs masked glyphs (offsets are in the negotiated encoding).
   local text = params.text
-  local chunks, lines = {}, {}
-  local pos = 0
+  local chunks = {}
   local function units_to_bytes(s, n) return vim.str_byteindex(s, enc, n, false) end
-  local masked = params.maskedRanges or {}
   local cursor = 0
-  for _, r in ipairs(masked) do
+  for _, r in ipairs(params.maskedRanges or {}) do
     local a, b = units_to_bytes(text, r[1]), units_to_bytes(text, r[2])
     if a > cursor then table.insert(chunks, { text:sub(cursor + 1, a), 'UnmaskDraft' }) end
     table.insert(chunks, { text:sub(a + 1, b), 'UnmaskMask' })
@@ -126,14 +128,159 @@ local function run_action(command, line1, line2, use_range)
     end, bufnr)
 end
 
-local function show(command)
+-- :UnmaskStatus / :UnmaskStats: a readable float (q or <Esc> closes it; so does leaving it).
+local function report_lines(command, r)
+  local lines = {}
+  local function add(k, v) if v ~= nil and v ~= '' then table.insert(lines, string.format('%-16s %s', k, tostring(v))) end end
+  if command == 'unmask.doctor' then
+    local e = r.engine or {}
+    add('state', r.state); add('problem', r.problem)
+    add('backend', e.backend); add('model', e.model); add('architecture', e.architecture)
+    add('parameters', e.parameters); add('weights', e.weightsMB and (e.weightsMB .. ' MB') or nil); add('ISA path', e.isa)
+    add('load', e.loadMs and (e.loadMs .. ' ms') or nil); add('last timings', e.lastTimings)
+    add('encoding', r.positionEncoding); add('open documents', r.openDocuments); add('version', r.version)
+    local s = r.settings or {}
+    local keys = vim.tbl_keys(s); table.sort(keys)
+    table.insert(lines, '')
+    table.insert(lines, 'settings')
+    for _, k in ipairs(keys) do
+      local v = s[k]
+      if type(v) == 'table' then v = vim.json.encode(v) elseif v == vim.NIL then v = '–' end
+      add('  ' .. k, v)
+    end
+  else
+    for _, k in ipairs({ 'requests', 'shown', 'displayed', 'accepted', 'partiallyAccepted', 'acceptedUnits', 'cached', 'early', 'superseded' }) do add(k, r[k]) end
+    add('latency p50', r.latencyP50Ms ~= vim.NIL and r.latencyP50Ms and string.format('%.0f ms', r.latencyP50Ms) or nil)
+    add('latency p95', r.latencyP95Ms ~= vim.NIL and r.latencyP95Ms and string.format('%.0f ms', r.latencyP95Ms) or nil)
+  end
+  return lines
+end
+
+local function show(command, title)
   local c = client()
-  if not c then vim.notify('unmask: not attached', vim.log.levels.WARN); return end
+  if not c then vim.notify('unmask: not attached to this buffer', vim.log.levels.WARN); return end
   c:request('workspace/executeCommand', { command = command }, function(err, result)
     if err then vim.notify('unmask: ' .. err.message, vim.log.levels.ERROR); return end
     M.state.last_report = result
-    vim.notify(vim.inspect(result), vim.log.levels.INFO)
+    local lines = report_lines(command, result or {})
+    local width = 20
+    for _, l in ipairs(lines) do width = math.max(width, vim.fn.strdisplaywidth(l)) end
+    local buf = vim.api.nvim_create_buf(false, true)
+    vim.api.nvim_buf_set_lines(buf, 0, -1, false, lines)
+    vim.bo[buf].bufhidden = 'wipe'
+    local win = vim.api.nvim_open_win(buf, true, {
+      relative = 'editor', style = 'minimal', border = 'rounded', title = ' ' .. title .. ' ', title_pos = 'center',
+      width = math.min(width + 2, vim.o.columns - 4), height = math.min(#lines, vim.o.lines - 4),
+      row = math.floor((vim.o.lines - #lines) / 2) - 1, col = math.floor((vim.o.columns - width) / 2),
+    })
+    M.state.report_win = win
+    for _, key in ipairs({ 'q', '<Esc>' }) do
+      vim.keymap.set('n', key, function() pcall(vim.api.nvim_win_close, win, true) end, { buffer = buf, nowait = true })
+    end
+    vim.api.nvim_create_autocmd('WinLeave', { buffer = buf, once = true, callback = function() pcall(vim.api.nvim_win_close, win, true) end })
   end)
+end
+
+-- Built-in inline completion (0.12): the client's inline requests go through `wrap_requests`, which
+--  * never sends one for a buffer that is not current (the built-in's autocmds fire in every buffer and
+--    would ask for a hidden buffer at the current window's cursor),
+--  * turns the next request into an explicit (Invoked) one when `trigger`/`next` asked for several
+--    suggestions, and remembers the items so accept_word / accept_line / feedback can use them,
+--  * tells the server which suggestion was shown (textDocument/didShowCompletion).
+local function wrap_requests(c)
+  if c._unmask_wrapped then return end
+  c._unmask_wrapped = true
+  local request = c.request
+  c.request = function(self, method, params, handler, bufnr, ...)
+    if method ~= INLINE then return request(self, method, params, handler, bufnr, ...) end
+    local target = vim.uri_to_bufnr(params.textDocument.uri)
+    if target ~= vim.api.nvim_get_current_buf() then
+      M.state.dropped = M.state.dropped + 1
+      return false
+    end
+    local invoke = M.state.invoke
+    M.state.invoke = nil
+    if invoke then params.context = vim.tbl_extend('force', params.context or {}, { triggerKind = 1 }) end
+    return request(self, method, params, function(err, result, ctx, ...)
+      local items = result and (result.items or result) or {}
+      M.state.items[target] = items
+      if handler then handler(err, result, ctx, ...) end
+      if not err and #items > 0 then
+        self:notify('textDocument/didShowCompletion', { item = items[1] })
+        if invoke == 'next' and #items > 1 then vim.schedule(function() vim.lsp.inline_completion.select({ count = 1 }) end) end
+      end
+    end, bufnr, ...)
+  end
+end
+
+-- Asks the built-in client for a new, explicit request in the current buffer.
+local function request_now(kind)
+  M.state.invoke = kind
+  local bufnr = vim.api.nvim_get_current_buf()
+  pcall(vim.api.nvim_exec_autocmds, 'CursorMovedI', { group = 'nvim.lsp.inline_completion:' .. bufnr, modeline = false })
+end
+
+-- The part of a suggestion still to insert at the cursor (an item with a range may start before it).
+local function remaining_text(item, bufnr)
+  local text = type(item.insert_text) == 'string' and item.insert_text or item.insert_text.value
+  local row, col = unpack(vim.api.nvim_win_get_cursor(0))
+  if item.range then
+    local s = item.range.start
+    if s.row == row - 1 and s.col <= col then
+      local typed = vim.api.nvim_buf_get_text(bufnr, s.row, s.col, row - 1, col, {})[1] or ''
+      if text:sub(1, #typed) == typed then return text:sub(#typed + 1) end
+    end
+  end
+  return text
+end
+
+-- Inserts `piece` at the cursor, moves the cursor after it, and tells the server how much was accepted.
+local function insert_partial(item, piece, full)
+  local bufnr = vim.api.nvim_get_current_buf()
+  local row, col = unpack(vim.api.nvim_win_get_cursor(0))
+  local lines = vim.split(piece, '\n', { plain = true })
+  vim.api.nvim_buf_set_text(bufnr, row - 1, col, row - 1, col, lines)
+  vim.api.nvim_win_set_cursor(0, { row + #lines - 1, (#lines == 1 and col or 0) + #lines[#lines] })
+  local c = client(bufnr)
+  if c then
+    local offered = type(item.insert_text) == 'string' and item.insert_text or item.insert_text.value
+    local accepted = #offered - #full + #piece
+    c:notify('textDocument/didPartiallyAcceptCompletion',
+      { item = { insertText = offered }, acceptedLength = encoded_len(offered:sub(1, accepted), c.offset_encoding) })
+  end
+end
+
+-- The next word of `s`: leading spaces, then a run of word characters or of other non-space characters.
+local function next_word(s)
+  return s:match('^%s*[%w_]+') or s:match('^%s*[^%w_%s]+') or s:match('^%s+') or s
+end
+
+local function accept_part(cut)
+  if not has_builtin then return false end
+  return vim.lsp.inline_completion.get({ on_accept = function(item)
+    local rest = remaining_text(item, vim.api.nvim_get_current_buf())
+    insert_partial(item, cut(rest), rest)
+  end })
+end
+
+--- Accepts the next word of the shown suggestion; the rest is offered again at once.
+function M.accept_word() return accept_part(next_word) end
+
+--- Accepts the shown suggestion up to the end of its first line (and the line break).
+function M.accept_line()
+  return accept_part(function(rest) local nl = rest:find('\n', 1, true); return nl and rest:sub(1, nl) or rest end)
+end
+
+--- Shows the next (count 1) or previous (-1) suggestion; with only one, asks the server for several.
+function M.cycle(count)
+  local items = M.state.items[vim.api.nvim_get_current_buf()] or {}
+  if #items <= 1 then request_now('next'); return end
+  vim.lsp.inline_completion.select({ count = count })
+end
+
+--- Asks for suggestions now (an explicit request: several to cycle through, also with inline.trigger = manual).
+function M.trigger()
+  if has_builtin then request_now('trigger') end
 end
 
 -- Neovim 0.10/0.11: request inline completions ourselves and draw them with extmarks.
@@ -145,7 +292,7 @@ local function legacy_request()
   if not c then return end
   local params = vim.lsp.util.make_position_params(0, c.offset_encoding)
   params.context = { triggerKind = 2 }
-  c:request('textDocument/inlineCompletion', params, function(err, result)
+  c:request(INLINE, params, function(err, result)
     legacy_clear()
     local items = result and (result.items or result) or {}
     local item = items[1]
@@ -154,8 +301,8 @@ local function legacy_request()
     local lines = vim.split(type(item.insertText) == 'table' and item.insertText.value or item.insertText, '\n', { plain = true })
     local row, col = unpack(vim.api.nvim_win_get_cursor(0))
     local virt_lines = {}
-    for i = 2, #lines do table.insert(virt_lines, { { lines[i], 'ComplHint' } }) end
-    vim.api.nvim_buf_set_extmark(0, legacy_ns, row - 1, col, { virt_text = { { lines[1], 'ComplHint' } }, virt_text_pos = 'inline', virt_lines = virt_lines })
+    for i = 2, #lines do table.insert(virt_lines, { { lines[i], 'UnmaskGhost' } }) end
+    vim.api.nvim_buf_set_extmark(0, legacy_ns, row - 1, col, { virt_text = { { lines[1], 'UnmaskGhost' } }, virt_text_pos = 'inline', virt_lines = virt_lines })
   end)
 end
 local function legacy_accept()
@@ -198,10 +345,12 @@ function M.setup(opts)
   local cmd = M.config.cmd
   if not cmd then
     if vim.fn.executable('unmask') == 1 then cmd = { 'unmask', 'lsp' }
-    else vim.notify('unmask: `unmask` is not on PATH; pass setup{cmd = {"/path/to/unmask", "lsp"}}', vim.log.levels.ERROR); return end
+    else vim.notify('unmask: `unmask` is not on PATH; run install.sh or pass setup{cmd = {"/path/to/unmask", "lsp"}}', vim.log.levels.ERROR); return end
   end
-  vim.api.nvim_set_hl(0, 'UnmaskDraft', { default = true, link = 'Comment' })
+  vim.api.nvim_set_hl(0, 'UnmaskGhost', { default = true, link = 'Comment' })
+  vim.api.nvim_set_hl(0, 'UnmaskDraft', { default = true, link = 'UnmaskGhost' })
   vim.api.nvim_set_hl(0, 'UnmaskMask', { default = true, link = 'NonText' })
+  if M.config.ghost_highlight then vim.api.nvim_set_hl(0, 'ComplHint', { link = 'UnmaskGhost' }) end
   -- Settings go out as an object (never an empty Lua table, which encodes as an array); frames are the
   -- server's `enable.frames`, which this plugin draws.
   local settings = vim.deepcopy(M.config.settings)
@@ -212,6 +361,7 @@ function M.setup(opts)
     root_markers = { '.git' },
     init_options = { unmask = settings },
     handlers = { ['unmask/canvas'] = on_canvas, ['unmask/status'] = on_status },
+    on_attach = function(c) if has_builtin then wrap_requests(c) end end,
   })
   vim.lsp.enable('unmask')
   M.state.status = 'loading'
@@ -226,15 +376,21 @@ function M.setup(opts)
     end })
   end
   local k = M.config.keys
-  if k.accept then vim.keymap.set('i', k.accept, function() if not M.accept() then return k.accept end end, { desc = 'Unmask: accept', expr = false }) end
-  if k.next and has_builtin then vim.keymap.set('i', k.next, function() vim.lsp.inline_completion.select({ count = 1 }) end, { desc = 'Unmask: next' }) end
-  if k.prev and has_builtin then vim.keymap.set('i', k.prev, function() vim.lsp.inline_completion.select({ count = -1 }) end, { desc = 'Unmask: previous' }) end
-  if k.dismiss then vim.keymap.set('i', k.dismiss, M.dismiss, { desc = 'Unmask: dismiss' }) end
+  local function map(key, fn, desc) if key then vim.keymap.set('i', key, fn, { desc = 'Unmask: ' .. desc }) end end
+  map(k.accept, function() if not M.accept() then return k.accept end end, 'accept')
+  if has_builtin then
+    map(k.accept_word, M.accept_word, 'accept one word')
+    map(k.accept_line, M.accept_line, 'accept one line')
+    map(k.next, function() M.cycle(1) end, 'next suggestion')
+    map(k.prev, function() M.cycle(-1) end, 'previous suggestion')
+    map(k.trigger, M.trigger, 'suggest now')
+  end
+  map(k.dismiss, M.dismiss, 'dismiss')
   vim.api.nvim_create_user_command('UnmaskFill', function(a) run_action('unmask.fill', a.line1, a.line2, a.range > 0) end, { range = true })
   vim.api.nvim_create_user_command('UnmaskRewrite', function(a) run_action('unmask.rewrite', a.line1, a.line2, a.range > 0) end, { range = true })
   vim.api.nvim_create_user_command('UnmaskRepair', function(a) run_action('unmask.repair', a.line1, a.line2, a.range > 0) end, { range = true })
-  vim.api.nvim_create_user_command('UnmaskStatus', function() show('unmask.doctor') end, {})
-  vim.api.nvim_create_user_command('UnmaskStats', function() show('unmask.stats') end, {})
+  vim.api.nvim_create_user_command('UnmaskStatus', function() show('unmask.doctor', 'Unmask status') end, {})
+  vim.api.nvim_create_user_command('UnmaskStats', function() show('unmask.stats', 'Unmask stats') end, {})
 end
 
 return M
