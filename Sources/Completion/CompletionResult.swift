@@ -16,8 +16,12 @@ public struct CompletionResult: Sendable {
     public var forwards: Int
     public var milliseconds: Double
     public var cancelled: Bool
-    public init(edits: [CompletionEdit], early: Bool = false, cached: Bool = false, forwards: Int = 0, milliseconds: Double = 0, cancelled: Bool = false) {
+    /// Remote backends: the time spent waiting on the network (so the client's own overhead is the rest).
+    public var networkMilliseconds: Double
+    public init(edits: [CompletionEdit], early: Bool = false, cached: Bool = false, forwards: Int = 0, milliseconds: Double = 0, cancelled: Bool = false,
+                networkMilliseconds: Double = 0) {
         self.edits = edits; self.early = early; self.cached = cached; self.forwards = forwards; self.milliseconds = milliseconds; self.cancelled = cancelled
+        self.networkMilliseconds = networkMilliseconds
     }
     public static let cancelled = CompletionResult(edits: [], cancelled: true)
 }

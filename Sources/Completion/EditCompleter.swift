@@ -11,7 +11,7 @@ struct EditCompleter {
     func fill(_ r: CompletionRequest, cancel: CancellationToken, onFrame: (CanvasFrame) -> Void) throws -> CompletionResult {
         let sel = r.selection ?? (r.cursor..<r.cursor)
         let selected = r.slice(sel)
-        let holes = markerHoles(in: selected, at: sel.lowerBound)
+        let holes = Self.markerHoles(in: selected, at: sel.lowerBound)
         if holes.isEmpty {
             let n = sel.isEmpty ? min(maxTokens, HoleSizes.fill)
                 : min(max(bundle.tokenizer.encode(selected, special: .none).count + HoleSizes.selectionSlack, HoleSizes.selectionMinimum),
@@ -38,7 +38,7 @@ struct EditCompleter {
     }
 
     /// Every marker inside `selected` (which starts at document offset `base`), in document order.
-    func markerHoles(in selected: String, at base: Int) -> [Swift.Range<Int>] {
+    static func markerHoles(in selected: String, at base: Int) -> [Swift.Range<Int>] {
         var holes: [Swift.Range<Int>] = []
         for m in HoleSizes.markers {
             var from = selected.startIndex

@@ -12,7 +12,7 @@ struct Repairer {
     func repair(_ r: CompletionRequest, cancel: CancellationToken, onFrame: (CanvasFrame) -> Void) throws -> CompletionResult {
         let bundle = decoder.bundle
         let region = r.selection.flatMap({ $0.isEmpty ? nil : $0 }) ?? finder.enclosingBody(in: r.text, at: r.cursor, languageID: r.languageID)
-            ?? lineRange(r.utf8, r.cursor)
+            ?? Self.lineRange(r.utf8, r.cursor)
         let old = r.slice(region)
         let tokens = bundle.tokenizer.encode(old, special: .none)
         guard !tokens.isEmpty else { throw CompletionError.nothingToDo("the region to repair is empty") }
@@ -43,7 +43,7 @@ struct Repairer {
         return CompletionEdit(range: (base + p)..<(base + old.count - s), newText: String(decoding: new[p..<(new.count - s)], as: UTF8.self))
     }
 
-    func lineRange(_ u: [UInt8], _ offset: Int) -> Swift.Range<Int> {
+    static func lineRange(_ u: [UInt8], _ offset: Int) -> Swift.Range<Int> {
         var a = min(offset, u.count), b = a
         while a > 0 && u[a - 1] != 10 { a -= 1 }
         while b < u.count && u[b] != 10 { b += 1 }

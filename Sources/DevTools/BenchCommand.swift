@@ -6,6 +6,7 @@ public enum BenchCommand {
            unmask bench matmul [--threads T]
            unmask bench tokenizer --tokenizer DIR FILE
            unmask bench lsp CASES.jsonl[.gz] [--limit N]
+           unmask bench remote [--requests N] [--url URL --backend openai|inception --model M]
 
     Prints figures; the last stdout line is one JSON object. `training/bench_*.py` run the same
     computation in PyTorch / numpy / Hugging Face tokenizers in the same invocation and print ratios.
@@ -19,6 +20,7 @@ public enum BenchCommand {
         case "matmul": return ForwardBench.matmul(rest)
         case "tokenizer": return TokenizerBench.run(rest)
         case "lsp": return LSPBench.run(rest)
+        case "remote": return RemoteBench.run(rest)
         case "--help", "-h": Output.out(help); return 0
         default: Output.err("unknown benchmark '\(sub)'\n\n" + help); return 2
         }

@@ -24,13 +24,14 @@ public enum Common {
         for s in EngineSettings.table.specs {
             guard let f = s.flag else { continue }
             let name: String
+            var doc = Self.plain(s.doc)
             switch f {
-            case .value(let n): name = "--\(n) \(s.kind.metavariable)"
-            case .off(let n), .on(let n): name = "--\(n)"
+            case .value(let n): name = "--\(n) \(s.key == "model" ? "DIR" : s.key == "remote.url" ? "URL" : s.kind.metavariable)"
+            case .off(let n): name = "--\(n)"; doc = "turn off: " + doc
+            case .on(let n): name = "--\(n)"
             }
-            var tail = ""
-            if case .value = f, case let def = s.read(EngineSettings()), def != .unset { tail = " (default \(def))" }
-            lines.append("  " + name.padding(toLength: 24, withPad: " ", startingAt: 0) + " " + Self.plain(s.doc) + tail)
+            if case .value = f, case let def = s.read(EngineSettings()), def != .unset { doc += " (default \(def))" }
+            lines.append(name.count <= 24 ? "  " + name.padding(toLength: 24, withPad: " ", startingAt: 0) + " " + doc : "  \(name)\n" + String(repeating: " ", count: 27) + doc)
         }
         lines.append("  --quantize int8           the same as --weights int8")
         lines.append("  --threads N               worker threads (default: all cores)")
@@ -57,6 +58,8 @@ public enum Common {
             case nil: continue
             }
         }
+        // `--model` names the remote engine's model when the backend is remote (`unmask fill --backend inception --url … --model …`).
+        if s.backend != .local, a.values["remote-model"] == nil, let m = s.model { s.remote.model = m; s.model = nil }
         return s
     }
 
@@ -66,17 +69,10 @@ public enum Common {
         return try settings(a).weights
     }
 
-    public static func bundle(_ s: EngineSettings, threads: Int?) throws -> ModelBundle {
-        guard let dir = s.model ?? ModelLocator.defaultModel() else {
-            throw Arguments.Failure(description: "no model: the embedded model \(ModelLocator.defaultName) was not found next to the binary or in ./models. Hint: pass --model DIR or set UNMASK_MODEL.")
-        }
-        return try ModelBundle(directory: dir, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, weights: s.weights)
-    }
-
-    /// The settings and a local backend on their model.
-    public static func backend(_ a: Arguments) throws -> (backend: LocalBackend, settings: EngineSettings) {
+    /// The settings and the backend they name (the local model, or a remote engine with `--backend`).
+    public static func backend(_ a: Arguments) throws -> (backend: Backend, settings: EngineSettings) {
         let s = try settings(a)
-        return (LocalBackend(bundle: try bundle(s, threads: try a.int("threads"))), s)
+        return (try Backends.make(s, threads: try a.int("threads") ?? ProcessInfo.processInfo.activeProcessorCount), s)
     }
 }
 
@@ -88,8 +84,8 @@ extension SettingKind {
         case .integer, .optionalInteger: return "N"
         case .integerOrAuto: return "N|auto"
         case .number: return "X"
-        case .choice(let o): return o.joined(separator: "|")
-        case .text: return "DIR"
+        case .choice(let o), .optionalChoice(let o): return o.joined(separator: "|")
+        case .text: return "NAME"
         case .languageSwitches: return "LANG=BOOL,..."
         }
     }

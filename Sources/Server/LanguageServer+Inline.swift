@@ -59,7 +59,8 @@ extension LanguageServer {
             let job = Job(id: id, request: req, document: doc, token: token, encoding: encoding, settings: settings, progress: params["workDoneToken"])
             run(job, c) { result in
                 let edits = (result.edits.prefix(1) + result.alternatives).map { view.toDocument($0) }.filter { !$0.newText.isEmpty }
-                let data: JSONValue = ["early": .bool(result.early), "cached": .bool(result.cached), "ms": .int(Int(result.milliseconds)), "forwards": .int(result.forwards)]
+                let data: JSONValue = ["early": .bool(result.early), "cached": .bool(result.cached), "ms": .int(Int(result.milliseconds)), "forwards": .int(result.forwards),
+                                       "networkMs": .double(result.networkMilliseconds)]
                 let items = edits.map { Self.item($0, doc: doc, cursor: cursor, encoding: encoding, fallback: fallback, data: data) }
                 return fallback ? ["isIncomplete": false, "items": .array(items)] : ["items": .array(items)]
             }

@@ -63,7 +63,13 @@ extension LanguageServer {
                     if !r.edits.isEmpty { stats.shown += 1 }
                     if r.cached { stats.cached += 1 }
                     if r.early { stats.early += 1 }
+                    shownFailures.removeAll()
                     reply(c, job.id, .success(render(r)))
+                case .failure(let e as BackendFailure):
+                    // The engine is away or refused: the editor keeps working; inline answers are empty.
+                    report(c, e)
+                    if job.request.kind == .inline { reply(c, job.id, .success(render(CompletionResult(edits: [])))) }
+                    else { reply(c, job.id, .failure(.requestFailed(e.description))) }
                 case .failure(let e as CompletionError):
                     reply(c, job.id, .failure(.requestFailed("\(e)")))
                 case .failure(let e):
@@ -72,6 +78,13 @@ extension LanguageServer {
                 }
             }
         }
+    }
+
+    /// One `window/showMessage` per distinct backend failure (not one per keystroke), then only
+    /// `window/logMessage`, until a request succeeds again; the status names the failure.
+    func report(_ c: Connection, _ e: BackendFailure) {
+        setStatus(c, .error, e.description)
+        if shownFailures.insert(e.failureKey).inserted { showMessage(c, 2, "Unmask: \(e.description)") } else { logMessage(c, 3, e.description) }
     }
 
     func frameJSON(_ f: CanvasFrame, _ job: Job) -> JSONValue {

@@ -23,6 +23,8 @@ public final class LanguageServer: MessageHandler, @unchecked Sendable {
     var stats = Statistics()
     var engineState = EngineState.loading
     var demoNoticeShown = false
+    /// Backend failures already shown to the user since the last success.
+    var shownFailures: Set<String> = []
     /// Requests received and not yet answered (each gets exactly one answer), and the cancellation
     /// tokens of those running on the worker.
     var open: Set<RequestID> = []
@@ -209,8 +211,9 @@ public final class LanguageServer: MessageHandler, @unchecked Sendable {
                 if let token { endProgress(c, token, nil) }
                 switch result {
                 case .success(let e):
-                    setStatus(c, .ready, "model ready: \(e.summary["model"] ?? "")")
-                    if !demoNoticeShown, let dir = e.summary["model"], ModelLocator.isEmbedded(dir) {
+                    let s = e.summary
+                    setStatus(c, .ready, s["backend"] == "local" ? "model ready: \(s["model"] ?? "")" : "remote \(s["backend"] ?? "") \(s["model"] ?? "") at \(s["url"] ?? "")")
+                    if !demoNoticeShown, s["backend"] == "local", let dir = s["model"], ModelLocator.isEmbedded(dir) {
                         demoNoticeShown = true
                         showMessage(c, 3, Self.demoNotice)
                     }
@@ -240,7 +243,7 @@ public final class LanguageServer: MessageHandler, @unchecked Sendable {
 
     /// Shown once per server start when the embedded model is the one loaded.
     static let demoNotice = "Unmask is using its embedded 4.7 M-parameter demonstration model, so suggestions will be poor. "
-        + "Set unmask.model to a real checkpoint folder (README, \"Real models\") for real completions."
+        + "Set unmask.model to a real checkpoint folder (README, \"Real models\"), or unmask.backend to a remote engine (README, \"Remote engines\"), for real completions."
     var progressCounter = 0
     func beginProgress(_ c: Connection, title: String) -> JSONValue {
         progressCounter += 1

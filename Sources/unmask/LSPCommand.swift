@@ -53,10 +53,7 @@ enum LSPCommand {
         var settings = Settings()
         settings.engine.model = a.values["model"]
         let server = LanguageServer(settings: settings) { s in
-            guard let dir = s.model ?? ModelLocator.defaultModel() else {
-                throw CompletionError.noModel(reason: "the embedded model \(ModelLocator.defaultName) was not found; set unmask.model")
-            }
-            return LocalBackend(bundle: try ModelBundle(directory: dir, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, weights: s.weights))
+            try Backends.make(s, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
         }
         server.log = logLine
         server.debugLogging = a.switches.contains("verbose")

@@ -6,6 +6,8 @@ import DiffusionModel
 /// budgets. An immutable value per change: the server passes the current one with every request.
 /// Every field is a row of `EngineSettings.table`, which validates editor settings and CLI flags.
 public struct EngineSettings: Sendable, Equatable {
+    public var backend: BackendKind = .local
+    public var remote = RemoteSettings()
     public var model: String?
     public var weights: DiffusionTransformer.WeightPrecision = .stored
     public var algorithm: Algorithm = .threshold
@@ -44,6 +46,17 @@ public struct EngineSettings: Sendable, Equatable {
     }
 
     public static let table = SettingsTable<EngineSettings>([
+        .choice("backend", \.backend, layer: .engine, flag: .value("backend"),
+                doc: "`local` (the model folder), `openai` (vLLM, SGLang: OpenAI-compatible HTTP) or `inception` (Mercury); nothing leaves the machine unless this is set"),
+        .text("remote.url", \.remote.url, layer: .remote, flag: .value("url"), doc: "the remote engine's base URL, e.g. `http://host:8000/v1` (http or https)"),
+        .text("remote.model", \.remote.model, layer: .remote, flag: .value("remote-model"),
+              doc: "the model name the remote engine serves (on the command line `--model` means this when `--backend` is remote)"),
+        .optionalChoice("remote.api", \.remote.api, layer: .remote, flag: .value("api"),
+                        doc: "`chat`, `completions` or `fim`; unset: `chat` for `openai`, `fim` for `inception`"),
+        .text("remote.apiKeyEnv", \.remote.apiKeyEnv, layer: .remote, flag: .value("api-key-env"),
+              doc: "name of the environment variable (of the server process) that holds the API key; the key itself is never a setting"),
+        .int("remote.timeoutMs", \.remote.timeoutMs, 100...600_000, layer: .remote, flag: .value("timeout-ms"), doc: "a remote request that takes longer fails"),
+        .int("remote.maxTokens", \.remote.maxTokens, 1...8192, layer: .remote, flag: .value("remote-max-tokens"), doc: "`max_tokens` of remote requests"),
         .text("model", \.model, layer: .model, flag: .value("model"), doc: "model folder (`config.json`, weights, tokenizer files); unset: the embedded model"),
         .choice("weights", \.weights, layer: .model, flag: .value("weights"),
                 doc: "in-memory weights: `stored` (BF16 stays BF16), `f32`, or `int8` (per-row quantised at load; reloads the model)"),
@@ -92,5 +105,8 @@ public struct EngineSettings: Sendable, Equatable {
     }
 
     /// The settings that need a reload when they change (the rest apply to the next request).
-    public var loadIdentity: [String] { [model ?? "", weights.rawValue] }
+    public var loadIdentity: [String] {
+        backend == .local ? ["local", model ?? "", weights.rawValue]
+            : [backend.rawValue, remote.url ?? "", remote.model ?? "", remote.api(for: backend).rawValue, remote.apiKeyEnv ?? ""]
+    }
 }

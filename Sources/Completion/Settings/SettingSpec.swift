@@ -7,6 +7,8 @@ public enum SettingKind: Sendable, Equatable {
     case integer(ClosedRange<Int>)
     case number(ClosedRange<Double>)
     case choice([String])
+    /// One of the strings, or null (unset: the default depends on another setting).
+    case optionalChoice([String])
     /// A string; empty means unset.
     case text
     /// An integer in range, or the string "auto".
@@ -127,6 +129,10 @@ public struct SettingSpec<Root>: @unchecked Sendable {
         case .choice(let options):
             guard let s = v as? String, options.contains(s) else { throw bad(v) }
             return .string(s)
+        case .optionalChoice(let options):
+            if v is NSNull { return .unset }
+            guard let s = v as? String, options.contains(s) else { throw bad(v) }
+            return .string(s)
         case .text:
             guard let s = v as? String else { throw bad(v) }
             return s.isEmpty ? .unset : .string(s)
@@ -164,7 +170,7 @@ public struct SettingSpec<Root>: @unchecked Sendable {
         case .number:
             guard let d = Double(s) else { throw bad(s) }
             return try parse(json: d)
-        case .choice, .text:
+        case .choice, .text, .optionalChoice:
             return try parse(json: s)
         case .languageSwitches:
             // python=false,markdown=false
@@ -187,6 +193,7 @@ extension SettingKind {
         case .integer(let r): return "an integer \(r.lowerBound)...\(r.upperBound)"
         case .number(let r): return "a number \(SettingValue.number(r.lowerBound))...\(SettingValue.number(r.upperBound))"
         case .choice(let o): return "one of \(o.joined(separator: ", "))"
+        case .optionalChoice(let o): return "one of \(o.joined(separator: ", ")) or null"
         case .text: return "a string"
         case .integerOrAuto(let r): return "an integer \(r.lowerBound)...\(r.upperBound) or \"auto\""
         case .optionalInteger(let r): return "an integer \(r.lowerBound)...\(r.upperBound) or null"

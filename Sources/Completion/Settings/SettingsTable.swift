@@ -18,6 +18,12 @@ extension SettingSpec {
         Self(key, .choice(E.allCases.map(\.rawValue)), layer: layer, flag: flag, doc: doc, read: { .string($0[keyPath: path].rawValue) },
              write: { r, v in if case .string(let s) = v, let e = E(rawValue: s) { r[keyPath: path] = e } })
     }
+    /// nil is unset (the default depends on another setting).
+    public static func optionalChoice<E: RawRepresentable & CaseIterable>(_ key: String, _ path: WritableKeyPath<Root, E?>, layer: SettingLayer,
+                                                                          flag: CLIFlag? = nil, doc: String) -> Self where E.RawValue == String {
+        Self(key, .optionalChoice(E.allCases.map(\.rawValue)), layer: layer, flag: flag, doc: doc, read: { $0[keyPath: path].map { .string($0.rawValue) } ?? .unset },
+             write: { r, v in if case .string(let s) = v { r[keyPath: path] = E(rawValue: s) } else if v == .unset { r[keyPath: path] = nil } })
+    }
     public static func text(_ key: String, _ path: WritableKeyPath<Root, String?>, layer: SettingLayer, flag: CLIFlag? = nil, doc: String) -> Self {
         Self(key, .text, layer: layer, flag: flag, doc: doc, read: { $0[keyPath: path].map { .string($0) } ?? .unset },
              write: { r, v in if case .string(let s) = v { r[keyPath: path] = s } else if v == .unset { r[keyPath: path] = nil } })
@@ -103,6 +109,7 @@ public struct SettingsTable<Root>: Sendable {
             case .integer(let r): p["type"] = "integer"; p["minimum"] = r.lowerBound; p["maximum"] = r.upperBound
             case .number(let r): p["type"] = "number"; p["minimum"] = r.lowerBound; p["maximum"] = r.upperBound
             case .choice(let o): p["type"] = "string"; p["enum"] = o
+            case .optionalChoice(let o): p["type"] = ["string", "null"]; p["enum"] = o + [NSNull()]
             case .text: p["type"] = ["string", "null"]
             case .integerOrAuto(let r): p["type"] = ["integer", "string"]; p["minimum"] = r.lowerBound; p["maximum"] = r.upperBound
             case .optionalInteger(let r): p["type"] = ["integer", "null"]; p["minimum"] = r.lowerBound; p["maximum"] = r.upperBound

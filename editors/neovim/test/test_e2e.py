@@ -5,7 +5,7 @@ of a suggestion is accepted and the rest offered again; the next key shows a dif
 for a buffer that is not current never reaches the server; canvas frames are drawn before the answer;
 :UnmaskFill on a selection. A tmux test checks what a user sees: a mid-line suggestion leaves the text
 right of the cursor visible. On failure the Neovim messages and the server log are printed."""
-import os, pathlib, re, shutil, subprocess, tempfile, time
+import json, os, pathlib, re, shutil, subprocess, tempfile, time
 import pynvim
 import pytest
 
@@ -25,7 +25,7 @@ def wait(pred, timeout=60.0, step=0.05):
 @pytest.fixture
 def nvim(tmp_path):
     log = tmp_path / "server.log"
-    env = dict(os.environ, UNMASK_TEST_LOG=str(log), UNMASK_BIN=BIN)
+    env = dict(os.environ, UNMASK_TEST_LOG=str(log), UNMASK_BIN=BIN, UNMASK_TEST_SETTINGS="")
     os.environ.update(env)
     n = pynvim.attach("child", argv=["nvim", "--embed", "--headless", "--clean", "-u", str(HERE / "minimal_init.lua")])
     n.exec_lua(LUA_HELPERS)
@@ -273,3 +273,32 @@ def test_status_is_a_readable_float(nvim, tmp_path):
     assert "{" not in lines[0] and "[" not in lines[0], "a raw dump"
     n.input("q")
     assert wait(lambda: not n.exec_lua("return vim.api.nvim_win_is_valid(...)", win), 5)
+
+def test_remote_backend_ghost_text_is_shown_and_accepted(tmp_path):
+    """backend = inception against the stand-in engine (loopback): the remote answer is the ghost text."""
+    import sys
+    sys.path.insert(0, str(ROOT / "Tests/python"))
+    from test_remote import Standin
+    srv = Standin("--flavor", "inception", "--key", "sk-nvim-test")
+    log = tmp_path / "server.log"
+    settings = {"backend": "inception", "remote": {"url": srv.url, "model": "mercury-edit-2", "apiKeyEnv": "MERCURY_KEY"}}
+    os.environ.update(UNMASK_TEST_LOG=str(log), UNMASK_BIN=BIN, UNMASK_TEST_SETTINGS=json.dumps(settings), MERCURY_KEY="sk-nvim-test")
+    n = pynvim.attach("child", argv=["nvim", "--embed", "--headless", "--clean", "-u", str(HERE / "minimal_init.lua")])
+    try:
+        n.exec_lua(LUA_HELPERS)
+        path = tmp_path / "app.py"
+        path.write_text("import os\n\ndef main(value):\n    \n    return value\n")
+        n.command(f"edit {path}")
+        assert wait(lambda: n.exec_lua("return require('unmask').state.status") == "ready", 30), "remote ready" + diagnostics(n, log)
+        n.command("call cursor(4, 1)")
+        n.input("A")
+        ghost = wait(lambda: n.exec_lua("return unmask_test.ghost()"), 15)
+        assert ghost == "print(value)", f"ghost {ghost!r}" + diagnostics(n, log)
+        n.input("<M-l>")
+        assert wait(lambda: n.current.buffer[3] == "    print(value)", 5), n.current.buffer[:]
+        assert srv.requests()[-1]["path"] == "/v1/fim/completions"
+    finally:
+        try: n.command("qall!")
+        except Exception: pass
+        srv.stop()
+        os.environ.pop("MERCURY_KEY", None); os.environ["UNMASK_TEST_SETTINGS"] = ""

@@ -15,9 +15,10 @@ function fakeVscode(docs, applied) {
   const registered = {};
   const disposable = { dispose() {} };
   // What the user set; every other key reads as unset (inspect gives no value at any scope).
-  const config = { serverPath: BIN, deadlineMs: 20000, maxTokens: 16, 'enable.frames': true };
+  let config = { serverPath: BIN, deadlineMs: 20000, maxTokens: 16, 'enable.frames': true };
   return {
     registered,
+    setConfig: (extra) => { config = { serverPath: BIN, deadlineMs: 20000, ...extra }; },
     Range, InlineCompletionItem, InlineCompletionList, WorkspaceEdit,
     StatusBarAlignment: { Right: 2 },
     Uri: { parse: (s) => ({ toString: () => s }) },
@@ -79,4 +80,29 @@ test('initialize, open, inline completion, commands, shutdown against the real s
     await ext.deactivate();
   }
   assert.strictEqual(proc.exitCode, 0, 'clean shutdown/exit');
+});
+
+test('backend inception against the stand-in engine: the remote answer is the suggestion', async () => {
+  const { spawn } = require('child_process');
+  const standin = spawn('python3', [path.join(__dirname, '../../../Tests/python/standin_server.py'), '--flavor', 'inception', '--key', 'sk-vscode-test'],
+    { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise((resolve, reject) => {
+    standin.stdout.once('data', (d) => { const m = /PORT (\d+)/.exec(d.toString()); m ? resolve(Number(m[1])) : reject(new Error(String(d))); });
+  });
+  process.env.MERCURY_KEY = 'sk-vscode-test';
+  const doc = { uri: { toString: () => 'file:///tmp/remote.py' }, languageId: 'python', version: 1, getText: () => 'def main(value):\n    \n    return value\n' };
+  const vscode = fakeVscode([doc], []);
+  const ext = create(vscode);
+  vscode.setConfig({ backend: 'inception', 'remote.url': `http://127.0.0.1:${port}/v1`, 'remote.model': 'mercury-edit-2', 'remote.apiKeyEnv': 'MERCURY_KEY' });
+  await ext.activate({ subscriptions: [] });
+  try {
+    const doctor = await vscode.registered['unmask.showStatus']();
+    assert.strictEqual(doctor.engine.backend, 'inception', JSON.stringify(doctor));
+    const list = await vscode.registered.provider.provideInlineCompletionItems(doc, { line: 1, character: 4 }, { triggerKind: 1 }, null);
+    assert.deepStrictEqual(list.items.map((it) => it.insertText), ['print(value)']);
+  } finally {
+    await ext.deactivate();
+    standin.kill();
+    delete process.env.MERCURY_KEY;
+  }
 });

@@ -1,0 +1,267 @@
+import Foundation
+
+/// A remote engine over HTTP: vLLM / SGLang (`openai`: `/chat/completions` or `/completions`) or
+/// Inception's Mercury (`inception`: `/fim/completions`, `/edit/completions`, `/apply/completions`).
+/// Text in, text out: the same request kinds, shapes and post-processing as the local engine; streamed
+/// answers become canvas frames; cancellation closes the connection. The API key is read once from the
+/// environment variable `remote.apiKeyEnv` names and is never logged, traced or put in a message.
+public final class RemoteBackend: Backend, @unchecked Sendable {
+    let kind: BackendKind
+    let remote: RemoteSettings
+    let api: RemoteAPI
+    let base: URL
+    let model: String
+    private let key: String?
+    let http = HTTPTransport()
+    let cache = SuggestionCache()
+    private let lock = NSLock()
+    /// `completions`: the server answered 400 to `suffix` once, so the prompt-only template is used.
+    private var suffixRejected = false
+    private var lastTimings: [String: Double] = [:]
+    /// Actions wait this long at most for a 429's `Retry-After` before their one retry.
+    static let maxRetryAfter = 30
+
+    public init(backend: BackendKind, remote: RemoteSettings, environment: [String: String] = ProcessInfo.processInfo.environment) throws(RemoteError) {
+        guard backend != .local else { throw .unsupported("RemoteBackend needs backend openai or inception") }
+        guard let text = remote.url, !text.isEmpty else { throw .missingSetting("remote.url") }
+        guard let url = URL(string: text.hasSuffix("/") ? String(text.dropLast()) : text), let scheme = url.scheme?.lowercased(),
+              scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty else { throw .badURL(text) }
+        guard let model = remote.model, !model.isEmpty else { throw .missingSetting("remote.model") }
+        if let name = remote.apiKeyEnv {
+            guard let k = environment[name], !k.isEmpty else { throw .keyEnvUnset(name: name) }
+            key = k
+        } else { key = nil }
+        self.kind = backend; self.remote = remote; self.base = url; self.model = model
+        api = remote.api(for: backend)
+    }
+
+    public var summary: [String: String] {
+        lock.lock(); let timings = lastTimings; lock.unlock()
+        return ["backend": kind.rawValue, "url": base.absoluteString, "model": model, "api": api.rawValue,
+                "apiKey": remote.apiKeyEnv.map { "from $\($0)" } ?? "none",
+                "lastTimings": timings.map { "\($0.key)=\(Int($0.value))" }.sorted().joined(separator: " ")]
+    }
+
+    public func complete(_ r: CompletionRequest, settings: EngineSettings, cancel: CancellationToken,
+                         onFrame: (CanvasFrame) -> Void) throws -> CompletionResult {
+        let t0 = ContinuousClock.now
+        try r.validate()
+        var result: CompletionResult
+        switch r.kind {
+        case .inline:
+            if let hit = cache.hit(r) { return hit }
+            var shape = InlineShape(r, maxTokens: settings.maxTokens, multiline: settings.inlineMultiline)
+            // A remote engine continues from the cursor: the line's indentation and the spaces before the
+            // cursor are part of its prompt (the local hole starts earlier for the tokenizer's sake).
+            shape.hole = r.cursor..<shape.hole.upperBound
+            let lines: RemotePrompt.LineShape = { if case .lines = shape.post { return .someLines }; return .restOfLine }()
+            guard let g = try generate(r, hole: shape.hole, lines: lines, settings: settings, action: false, cancel: cancel, onFrame: onFrame) else { return .cancelled }
+            result = CompletionResult(edits: [], networkMilliseconds: g.networkMs)
+            if let e = shape.suggestion(g.text, r) {
+                result.edits = [e]
+                cache.remember(r, insert: e.newText, range: e.range, early: false)
+            }
+        case .fill, .infill, .rewrite:
+            var holes = [r.selection ?? (r.cursor..<r.cursor)]
+            if r.kind == .rewrite {
+                guard let body = r.selection.flatMap({ $0.isEmpty ? nil : $0 }) ?? FunctionFinder().enclosingBody(in: r.text, at: r.cursor, languageID: r.languageID) else {
+                    throw CompletionError.nothingToDo("no enclosing function found at the cursor; select the code to rewrite")
+                }
+                holes = [body]
+            } else if r.kind == .fill, let sel = r.selection {
+                let markers = EditCompleter.markerHoles(in: r.slice(sel), at: sel.lowerBound)
+                if !markers.isEmpty { holes = markers }
+            }
+            result = CompletionResult(edits: [])
+            for hole in holes {
+                guard let g = try generate(r, hole: hole, lines: .free, settings: settings, action: true, cancel: cancel, onFrame: onFrame) else { return .cancelled }
+                var text = PostProcessor().clean(g.text, shape: .free, following: Substring(r.slice(hole.upperBound..<r.utf8.count)))
+                if let m = r.maxLines {
+                    let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+                    if lines.count > m { text = lines.prefix(m).joined(separator: "\n") + "\n" }
+                }
+                result.networkMilliseconds += g.networkMs
+                if r.kind != .rewrite || text != r.slice(hole) { result.edits.append(CompletionEdit(range: hole, newText: text)) }
+            }
+        case .repair:
+            guard let g = try repair(r, settings: settings, cancel: cancel) else { return .cancelled }
+            result = g
+        }
+        result.milliseconds = Double((ContinuousClock.now - t0) / .microseconds(1)) / 1000
+        lock.lock(); lastTimings[r.kind.rawValue] = result.milliseconds; lock.unlock()
+        return result
+    }
+
+    // MARK: Context
+
+    /// The text before and after `hole`, cut at line boundaries to the context budget (about four
+    /// bytes a token; two thirds before the hole, one third after): what is sent, and nothing more.
+    func context(_ r: CompletionRequest, hole: Swift.Range<Int>, settings: EngineSettings) -> (prefix: String, suffix: String) {
+        let budget = settings.contextTokens * 4
+        var start = max(0, hole.lowerBound - budget * 2 / 3)
+        if start > 0 { while start < hole.lowerBound && r.utf8[start - 1] != 10 { start += 1 } }
+        var end = min(r.utf8.count, hole.upperBound + budget / 3)
+        if end < r.utf8.count { while end > hole.upperBound && r.utf8[end - 1] != 10 { end -= 1 } }
+        return (r.slice(start..<hole.lowerBound), r.slice(hole.upperBound..<end))
+    }
+
+    func fileName(_ r: CompletionRequest) -> String { URL(string: r.uri)?.lastPathComponent ?? r.uri }
+
+    // MARK: Generation (fill in the middle)
+
+    /// The text for `hole`, streamed into frames as it arrives; nil when cancelled.
+    func generate(_ r: CompletionRequest, hole: Swift.Range<Int>, lines: RemotePrompt.LineShape, settings: EngineSettings, action: Bool,
+                  cancel: CancellationToken, onFrame: (CanvasFrame) -> Void) throws -> (text: String, networkMs: Double)? {
+        let (prefix, suffix) = context(r, hole: hole, settings: settings)
+        var body: [String: Any] = ["model": model, "max_tokens": remote.maxTokens, "stream": true]
+        if let stop = lines.stops { body["stop"] = stop }
+        let path: String
+        switch api {
+        case .fim:
+            path = "fim/completions"; body["prompt"] = prefix; body["suffix"] = suffix
+        case .chat:
+            path = "chat/completions"; body["temperature"] = 0
+            body["messages"] = RemotePrompt.chatMessages(prefix: prefix, suffix: suffix, language: r.languageID, file: fileName(r), lines: lines)
+            body["stop"] = nil
+        case .completions:
+            path = "completions"; body["temperature"] = 0
+            if rejectsSuffix { body["prompt"] = RemotePrompt.completionsTemplate(prefix: prefix, suffix: suffix) }
+            else { body["prompt"] = prefix; body["suffix"] = suffix }
+        }
+        let t0 = ContinuousClock.now
+        func frame(_ text: String, _ n: Int) { onFrame(CanvasFrame(range: hole, text: text, maskedRanges: [], step: n, steps: 0)) }
+        var answer: String?
+        do {
+            answer = try call(path, body, action: action, cancel: cancel, onText: frame)
+        } catch RemoteError.status(_, 400, let detail) where api == .completions && !rejectsSuffix && detail.lowercased().contains("suffix") {
+            // vLLM: "suffix is not currently supported". Fall back to the template, once, and remember.
+            lock.lock(); suffixRejected = true; lock.unlock()
+            body["prompt"] = RemotePrompt.completionsTemplate(prefix: prefix, suffix: suffix); body["suffix"] = nil
+            answer = try call(path, body, action: action, cancel: cancel, onText: frame)
+        }
+        guard var text = answer else { return nil }
+        if api == .chat { text = RemotePrompt.cleanChatAnswer(text, prefix: prefix, suffix: suffix) }
+        return (text, Double((ContinuousClock.now - t0) / .microseconds(1)) / 1000)
+    }
+
+    var rejectsSuffix: Bool { lock.lock(); defer { lock.unlock() }; return suffixRejected }
+
+    // MARK: Repair
+
+    /// Inception: the next-edit model on the region (`/edit/completions`); chat: an instruction to fix
+    /// mistakes with as few changes as possible. Only the changed part comes back.
+    func repair(_ r: CompletionRequest, settings: EngineSettings, cancel: CancellationToken) throws -> CompletionResult? {
+        let region = r.selection.flatMap({ $0.isEmpty ? nil : $0 }) ?? FunctionFinder().enclosingBody(in: r.text, at: r.cursor, languageID: r.languageID)
+            ?? Repairer.lineRange(r.utf8, r.cursor)
+        let old = r.slice(region)
+        let (before, after) = context(r, hole: region, settings: settings)
+        let t0 = ContinuousClock.now
+        let answer: String?
+        switch (kind, api) {
+        case (.inception, _):
+            let msg = RemotePrompt.editMessage(file: fileName(r), before: before, region: old, cursorInRegion: nil, after: after)
+            answer = try call("edit/completions", ["model": model, "max_tokens": remote.maxTokens * 8, "messages": [["role": "user", "content": msg]]],
+                              action: true, cancel: cancel, onText: { _, _ in })
+        case (_, .chat):
+            let system = "You fix mistakes in code (typos, wrong names, wrong operators) changing as little as possible. Reply with the corrected code only, in one code block."
+            let user = "File: \(fileName(r))\n```\(r.languageID)\n\(old)\n```"
+            answer = try call("chat/completions", ["model": model, "max_tokens": remote.maxTokens * 8, "temperature": 0,
+                                                   "messages": [["role": "system", "content": system], ["role": "user", "content": user]]],
+                              action: true, cancel: cancel, onText: { _, _ in })
+        default:
+            throw RemoteError.unsupported("repair needs a chat or Inception backend (remote.api is \(api.rawValue)). Hint: set remote.api to chat")
+        }
+        guard let answer else { return nil }
+        let fixed = RemotePrompt.stripFences(answer)
+        let edit = Repairer.minimalEdit(old: Array(old.utf8), new: Array(fixed.utf8), at: region.lowerBound)
+        return CompletionResult(edits: edit.map { [$0] } ?? [], networkMilliseconds: Double((ContinuousClock.now - t0) / .microseconds(1)) / 1000)
+    }
+
+    // MARK: HTTP
+
+    /// POSTs `body` to `base/path`, streaming where the answer is an event stream, and returns the
+    /// answer's text (nil when cancelled). A 429 on an action waits for `Retry-After` once and retries.
+    func call(_ path: String, _ body: [String: Any], action: Bool, cancel: CancellationToken,
+              onText: (String, Int) -> Void) throws -> String? {
+        let url = base.appendingPathComponent(path)
+        var headers = ["Content-Type": "application/json", "Accept": "application/json, text/event-stream"]
+        if let key { headers["Authorization"] = "Bearer \(key)" }
+        guard let data = try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]) else {
+            throw RemoteError.unsupported("the request to \(url.absoluteString) could not be encoded as JSON")
+        }
+        var retried = false
+        while true {
+            var events = ServerSentEvents()
+            var text = "", n = 0, done = false
+            var streamError: RemoteError?
+            let response = try http.post(url, headers: headers, body: data, timeoutMs: remote.timeoutMs, cancel: cancel) { chunk in
+                for event in events.feed(chunk) {
+                    if event == "[DONE]" { done = true; continue }
+                    do throws(RemoteError) { text += try Self.delta(event, url: url) } catch { streamError = error }
+                    n += 1
+                    onText(text, n)
+                }
+            }
+            guard let response else { return nil }
+            if response.status == 429, action, !retried, let wait = Int(response.headers["retry-after"] ?? ""), wait <= Self.maxRetryAfter {
+                retried = true
+                let until = ContinuousClock.now + .seconds(wait)
+                while ContinuousClock.now < until { if cancel.isCancelled { return nil }; usleep(20_000) }
+                continue
+            }
+            try Self.check(response, url: url, model: model, keyEnv: remote.apiKeyEnv, keySet: key != nil)
+            if response.isEventStream {
+                if let streamError { throw streamError }
+                if !done && events.cutMidEvent { throw RemoteError.streamCut(url: url.absoluteString) }
+                return text
+            }
+            return try Self.text(of: response.body, url: url)
+        }
+    }
+
+    /// A failed status as the error a user can act on.
+    static func check(_ r: HTTPResponse, url: URL, model: String, keyEnv: String?, keySet: Bool) throws(RemoteError) {
+        let u = url.absoluteString
+        guard !(200..<300).contains(r.status) else { return }
+        let detail = errorDetail(r.body)
+        switch r.status {
+        case 401, 403: throw .unauthorized(url: u, status: r.status, keyEnv: keyEnv, keySet: keySet)
+        case 404: throw .unknownModel(url: u, model: model, detail: detail)
+        case 429: throw .rateLimited(url: u, retryAfter: Int(r.headers["retry-after"] ?? ""))
+        case 400 where detail.lowercased().contains("model") && (detail.contains("not exist") || detail.contains("not found")):
+            throw .unknownModel(url: u, model: model, detail: detail)
+        default: throw .status(url: u, status: r.status, detail: detail)
+        }
+    }
+
+    /// The message of an OpenAI-style error body (`{"error": {"message"}}` or vLLM's `{"message"}`), else its start.
+    static func errorDetail(_ body: Data) -> String {
+        if let o = try? JSONSerialization.jsonObject(with: body) as? [String: Any] {
+            if let e = o["error"] as? [String: Any], let m = e["message"] as? String { return m }
+            if let m = o["message"] as? String { return m }
+            if let m = o["detail"] as? String { return m }
+        }
+        return String(String(decoding: body.prefix(200), as: UTF8.self).prefix { $0 != "\n" })
+    }
+
+    /// `choices[0]`'s text in a whole JSON answer: `text` (completions, FIM) or `message.content` (chat).
+    static func text(of body: Data, url: URL) throws(RemoteError) -> String {
+        guard let o = try? JSONSerialization.jsonObject(with: body) as? [String: Any] else {
+            throw .badBody(url: url.absoluteString, detail: body.isEmpty ? "an empty body" : "not JSON (starts \"\(String(decoding: body.prefix(40), as: UTF8.self))\")")
+        }
+        guard let c = (o["choices"] as? [[String: Any]])?.first else { throw .badBody(url: url.absoluteString, detail: "no choices") }
+        if let t = c["text"] as? String { return t }
+        if let t = (c["message"] as? [String: Any])?["content"] as? String { return t }
+        throw .badBody(url: url.absoluteString, detail: "choices[0] has neither text nor message.content")
+    }
+
+    /// One streamed event's new text: `choices[0].text` or `choices[0].delta.content` (absent: "").
+    static func delta(_ event: String, url: URL) throws(RemoteError) -> String {
+        guard let o = try? JSONSerialization.jsonObject(with: Data(event.utf8)) as? [String: Any] else {
+            throw .badBody(url: url.absoluteString, detail: "a stream event that is not JSON")
+        }
+        guard let c = (o["choices"] as? [[String: Any]])?.first else { return "" }
+        if let t = c["text"] as? String { return t }
+        return ((c["delta"] as? [String: Any])?["content"] as? String) ?? ""
+    }
+}
