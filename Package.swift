@@ -13,7 +13,7 @@ let portable = ProcessInfo.processInfo.environment["UNMASK_PORTABLE"] == "1"
 let debugOptimised: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
 let optimised: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))] + debugOptimised
 #if arch(x86_64)
-let fastFlags: [SwiftSetting] = portable ? optimised : [.unsafeFlags(["-target-cpu", "haswell"])] + optimised
+let fastFlags: [SwiftSetting] = portable ? optimised : [.unsafeFlags(["-target-cpu", "haswell"]), .define("UNMASK_AVX2")] + optimised
 #else
 let fastFlags: [SwiftSetting] = optimised
 #endif
@@ -25,20 +25,23 @@ let package = Package(
         .executable(name: "unmask", targets: ["unmask"]),
     ],
     targets: [
-        .target(name: "Kernels", swiftSettings: fastFlags),
+        // C for the micro-kernels Swift cannot express (vdpbf16ps, vpdpbusd) and the CPU feature check; each
+        // function carries its own target attribute and runs only after the run-time check.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
+        .target(name: "Kernels", dependencies: ["CKernels"], swiftSettings: fastFlags),
         .target(name: "SafeTensors"),
         .target(name: "Tokenizer", swiftSettings: debugOptimised),
         .target(name: "DiffusionModel", dependencies: ["Kernels", "SafeTensors"], swiftSettings: fastFlags),
         .target(name: "Denoiser", dependencies: ["DiffusionModel", "Kernels"], swiftSettings: debugOptimised),
-        .target(name: "Completion", dependencies: ["Denoiser", "DiffusionModel", "SafeTensors", "Tokenizer"]),
+        .target(name: "Completion", dependencies: ["Denoiser", "DiffusionModel", "SafeTensors", "Tokenizer", "Kernels"]),
         .target(name: "LSP"),
         .target(name: "Server", dependencies: ["LSP", "Completion"]),
         .target(name: "DevTools", dependencies: ["Completion", "Denoiser", "DiffusionModel", "Tokenizer", "Kernels"], swiftSettings: fastFlags),
-        .executableTarget(name: "unmask", dependencies: ["DevTools", "Server", "Completion", "DiffusionModel", "Tokenizer", "SafeTensors", "LSP"]),
+        .executableTarget(name: "unmask", dependencies: ["DevTools", "Server", "Completion", "DiffusionModel", "Tokenizer", "SafeTensors", "LSP", "Kernels"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"], swiftSettings: fastFlags),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),
-        .testTarget(name: "DiffusionModelTests", dependencies: ["DiffusionModel", "SafeTensors"]),
+        .testTarget(name: "DiffusionModelTests", dependencies: ["DiffusionModel", "SafeTensors", "Kernels"]),
         .testTarget(name: "DenoiserTests", dependencies: ["Denoiser", "DiffusionModel"]),
         .testTarget(name: "CompletionTests", dependencies: ["Completion", "Denoiser", "DiffusionModel", "Tokenizer"]),
         .testTarget(name: "LSPTests", dependencies: ["LSP"]),

@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 
 /// The local engine on a loaded model folder: each request kind is shaped into a canvas, denoised
 /// with frames and cancellation, and post-processed.
@@ -17,6 +18,7 @@ public final class LocalBackend: Backend, @unchecked Sendable {
             "parameters": String(format: "%.2f M", Double(bundle.config.parameterCount) / 1e6),
             "weightsMB": String(format: "%.1f", Double(bundle.model.weightBytes) / 1048576),
             "loadMs": String(format: "%.0f", bundle.loadMilliseconds), "shiftedLogits": "\(bundle.config.shiftedLogits)",
+            "isa": ISA.summary,
             "lastTimings": timings.map { "\($0.key)=\(Int($0.value))" }.sorted().joined(separator: " "),
         ]
     }

@@ -52,12 +52,14 @@ public enum ForwardBench {
                 cached.append(try time { _ = try model.forwardBlock(tokens: Array(tokens[start..<(start + B)]), start: start, cache: cache, rows: Array(start..<(start + B))) })
             }
             let gflops = matmulGFLOPS(threads: threads, m: 512)
+            Output.err("ISA path: \(ISA.summary)")
             Output.err(String(format: "shape %@: %.0f M params, weights %.0f MB in memory (%@ panels), built in %.0f ms",
                               shapeName, Double(cfg.parameterCount) / 1e6, Double(model.weightBytes) / 1048576, precision == .stored ? "BF16" : precision.rawValue.uppercased(), buildMs))
             Output.err(String(format: "full forward %d tokens, %d logit rows: %.0f ms (median of %d)", T, R, median(full), reps))
             Output.err(String(format: "cached %d-token block over %d: %.1f ms (median), %.1fx faster than full", B, T, median(cached), median(full) / median(cached)))
             let o: [String: Any] = ["forward_ms": median(full), "cached_block_ms": median(cached), "matmul_gflops": gflops, "peak_rss_mb": peakRSSMB(),
-                                    "tokens": T, "rows": R, "block": B, "threads": threads, "shape": shapeName, "weights_mb": Double(model.weightBytes) / 1048576, "precision": precision.rawValue]
+                                    "tokens": T, "rows": R, "block": B, "threads": threads, "shape": shapeName, "weights_mb": Double(model.weightBytes) / 1048576, "precision": precision.rawValue,
+                                    "isa": ISA.current.rawValue, "cpu": ISA.cpuName]
             Output.out(String(decoding: try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]), as: UTF8.self))
             return 0
         } catch { Output.err("unmask bench forward: \(error)"); return 1 }
@@ -93,7 +95,8 @@ public enum ForwardBench {
             guard let format = PackedMatrix.Format(rawValue: name) else {
                 throw Arguments.Failure(description: "--format must be f32, bf16 or int8, got '\(name)'")
             }
-            var o: [String: Any] = ["threads": threads, "format": name]
+            Output.err("ISA path: \(ISA.summary)")
+            var o: [String: Any] = ["threads": threads, "format": name, "isa": ISA.current.rawValue, "cpu": ISA.cpuName]
             for (m, k, n) in layerShapes {
                 let g = gemmGFLOPS(m, k, n, threads: threads, repeats: try a.int("repeats") ?? 15, format: format)
                 Output.err(String(format: "%5d x %5d x %5d: %6.1f GFLOPS", m, k, n, g))

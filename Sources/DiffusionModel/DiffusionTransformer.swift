@@ -46,9 +46,13 @@ public final class DiffusionTransformer: @unchecked Sendable {
     /// matrix (embedding/head included) per row at load (`--quantize int8`; accuracy cost in the README).
     public enum WeightPrecision: String, Sendable, CaseIterable { case stored, f32, int8 }
     public let precision: WeightPrecision
+    /// The GEMM path (`ISA.current` unless a test pins one): on AVX512-BF16, BF16 weights multiply
+    /// BF16-rounded activations (tolerance in `GoldenModelTests`); `.avx2` keeps activations in F32.
+    public let isa: ISA
 
-    public init(config c: ModelConfig, weights src: WeightSource, pool: ThreadPool = ThreadPool(), precision: WeightPrecision = .stored) throws {
-        config = c; self.pool = pool; self.precision = precision
+    public init(config c: ModelConfig, weights src: WeightSource, pool: ThreadPool = ThreadPool(), precision: WeightPrecision = .stored,
+                isa: ISA = .current) throws {
+        config = c; self.pool = pool; self.precision = precision; self.isa = isa
         let names = WeightNames.forFamily(c.family)
         let D = c.hiddenSize, H = c.numHeads, Hk = c.numKVHeads, Dh = c.headDim, I = c.intermediateSize, V = c.vocabSize
         let tied = c.tiedEmbeddings || !src.contains(names.lmHead)
@@ -200,7 +204,7 @@ public final class DiffusionTransformer: @unchecked Sendable {
                 rmsNorm(xp.baseAddress!, wp.baseAddress!, hp.baseAddress!, rows: T)
             } } }
             h.withUnsafeBufferPointer { hp in qkv.withUnsafeMutableBufferPointer { op in
-                Matmul.gemm(hp.baseAddress!, m: T, l.qkv, op.baseAddress!, pool: pool)
+                Matmul.gemm(hp.baseAddress!, m: T, l.qkv, op.baseAddress!, pool: pool, isa: isa)
             } }
             // Split q | k | v, add biases, q/k norms, RoPE; k/v land in the cache slots (or local buffers).
             let kAll = cache?.keys[li] ?? kOwn, vAll = cache?.values[li] ?? vOwn   // [S, Hk·Dh]
@@ -240,13 +244,13 @@ public final class DiffusionTransformer: @unchecked Sendable {
                 }
             } }
             att.withUnsafeBufferPointer { ap in x.withUnsafeMutableBufferPointer { xp in
-                Matmul.gemm(ap.baseAddress!, m: n, l.o, xp.baseAddress!, accumulate: true, pool: pool)
+                Matmul.gemm(ap.baseAddress!, m: n, l.o, xp.baseAddress!, accumulate: true, pool: pool, isa: isa)
             } }
             x.withUnsafeBufferPointer { xp in h.withUnsafeMutableBufferPointer { hp in l.mlpNorm.withUnsafeBufferPointer { wp in
                 rmsNorm(xp.baseAddress!, wp.baseAddress!, hp.baseAddress!, rows: n)
             } } }
             h.withUnsafeBufferPointer { hp in gu.withUnsafeMutableBufferPointer { gp in
-                Matmul.gemm(hp.baseAddress!, m: n, l.gateUp, gp.baseAddress!, pool: pool)
+                Matmul.gemm(hp.baseAddress!, m: n, l.gateUp, gp.baseAddress!, pool: pool, isa: isa)
             } }
             gu.withUnsafeMutableBufferPointer { gp in act.withUnsafeMutableBufferPointer { ap in
                 let gBase = gp.baseAddress!, aBase = ap.baseAddress!
@@ -259,7 +263,7 @@ public final class DiffusionTransformer: @unchecked Sendable {
                 }
             } }
             act.withUnsafeBufferPointer { ap in x.withUnsafeMutableBufferPointer { xp in
-                Matmul.gemm(ap.baseAddress!, m: n, l.down, xp.baseAddress!, accumulate: true, pool: pool)
+                Matmul.gemm(ap.baseAddress!, m: n, l.down, xp.baseAddress!, accumulate: true, pool: pool, isa: isa)
             } }
         }
         // Final norm and vocabulary projection for the requested rows only.
@@ -274,7 +278,7 @@ public final class DiffusionTransformer: @unchecked Sendable {
         } }
         var out = [Float](repeating: 0, count: R * V)
         hr.withUnsafeBufferPointer { hp in out.withUnsafeMutableBufferPointer { op in
-            Matmul.gemm(hp.baseAddress!, m: R, lmHead, op.baseAddress!, pool: pool)
+            Matmul.gemm(hp.baseAddress!, m: R, lmHead, op.baseAddress!, pool: pool, isa: isa)
         } }
         return Logits(rows: rows.map { $0 + rowOffset }, vocabSize: V, values: out)
     }

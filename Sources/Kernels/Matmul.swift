@@ -13,10 +13,13 @@ public enum Matmul {
     /// 147 / 132 GFLOPS on 512×896×4864 / 512×4864×896 against 129 / 125 with mc = 96, i.e. A in L2).
     static let mr = 6, nr = 16, kcMax = 1024, mc = 516
 
+    /// `isa` picks the micro-kernel (`ISA.current` unless a test compares paths); BF16 weights on an
+    /// AVX512-BF16 CPU go through `gemmBF16` (activations rounded to BF16), everything else widens to F32.
     public static func gemm(_ x: UnsafePointer<Float>, m: Int, _ w: PackedMatrix,
-                            _ y: UnsafeMutablePointer<Float>, accumulate: Bool = false, pool: ThreadPool) {
+                            _ y: UnsafeMutablePointer<Float>, accumulate: Bool = false, pool: ThreadPool, isa: ISA = .current) {
         switch w.format {
         case .f32: gemm(F32Panel.self, x, m: m, w, y, accumulate: accumulate, pool: pool)
+        case .bf16 where isa >= .avx512bf16 && m >= 4: gemmBF16(x, m: m, w, y, accumulate: accumulate, pool: pool)
         case .bf16: gemm(BF16Panel.self, x, m: m, w, y, accumulate: accumulate, pool: pool)
         case .int8: gemm(Int8Panel.self, x, m: m, w, y, accumulate: accumulate, pool: pool)
         }
@@ -49,7 +52,7 @@ public enum Matmul {
                     let mb = min(mc, m - m0)
                     packA(x + m0 * k + k0, lda: k, rows: mb, depth: kb, into: aPack)
                     for p in panels {
-                        let bPanel = UnsafeRawPointer(w.storage) + (p * k + k0) * F.bytesPerK
+                        let bPanel = UnsafeRawPointer(w.storage) + p * w.panelBytes + k0 * F.bytesPerK
                         let col0 = p * 16, cols = min(16, n - col0)
                         let scale = scales(F.self, w, panel: p)
                         if widen {
@@ -186,7 +189,7 @@ public enum Matmul {
         let k = w.cols, n = w.rows
         pool.forEachRange(w.panelCount, minimumPerLane: 8) { panels in
             for p in panels {
-                let rb = UnsafeRawPointer(w.storage) + p * k * F.bytesPerK
+                let rb = UnsafeRawPointer(w.storage) + p * w.panelBytes
                 var a0 = SIMD8<Float>(), a1 = SIMD8<Float>()
                 for kk in 0..<k {
                     let xv = SIMD8<Float>(repeating: x[kk])

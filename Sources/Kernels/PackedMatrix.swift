@@ -4,9 +4,10 @@
 /// Layout: `panelCount = ceil(rows / 16)` panels; panel `p` holds output features `16p ..< 16p+16` for
 /// every reduction index k, so the micro-kernel streams one panel row per step (zero-padded past `rows`):
 /// - `.f32`:  [panelCount][cols][16] floats (64 bytes per k);
-/// - `.bf16`: [panelCount][cols][8] 32-bit words (32 bytes per k); word j holds feature j in its low
-///   half and feature j+8 in its high half, so `w << 16` and `w & 0xFFFF0000` are the two SIMD8 halves.
-///   BF16 keeps checkpoints stored in BF16 exact at half the memory.
+/// - `.bf16`: [panelCount][kpairs = ⌈cols/2⌉][16] 32-bit words (32 bytes per k); word j of pair p
+///   holds feature j at k = 2p in its low half and at k = 2p+1 in its high half: what `vdpbf16ps`
+///   multiplies (16 features × a k-pair per ZMM register), and for the F32 paths `w << 16` /
+///   `w & 0xFFFF0000` widen one k. BF16 keeps checkpoints stored in BF16 exact at half the memory.
 /// - `.int8`: [panelCount][cols][16] signed bytes (16 bytes per k) plus `scales` [panelCount·16]:
 ///   symmetric per-row quantisation, W[r, c] ≈ q[r, c] · scales[r] with scales[r] = max_c |W[r, c]| / 127.
 ///   A quarter of F32's memory; the kernels accumulate q·x in F32 and scale once per output.
@@ -22,14 +23,17 @@ public struct PackedMatrix: @unchecked Sendable {
     public let scales: UnsafeMutablePointer<Float>?
 
     public var bytesPerK: Int { Self.bytesPerK(format) }
-    public var byteCount: Int { panelCount * cols * bytesPerK + (scales == nil ? 0 : panelCount * 16 * 4) }
+    /// Bytes of one panel (BF16 pads an odd `cols` to a whole k-pair).
+    public var panelBytes: Int { Self.panelBytes(format, cols: cols) }
+    public var byteCount: Int { panelCount * panelBytes + (scales == nil ? 0 : panelCount * 16 * 4) }
+    static func panelBytes(_ f: Format, cols: Int) -> Int { f == .bf16 ? (cols + 1) / 2 * 64 : cols * bytesPerK(f) }
     static func bytesPerK(_ f: Format) -> Int { f == .f32 ? 64 : f == .bf16 ? 32 : 16 }
 
     /// A zeroed matrix to be filled with `setRows`.
     public init(rows: Int, cols: Int, format: Format = .f32) {
         self.rows = rows; self.cols = cols; self.format = format
         panelCount = (rows + 15) / 16
-        let bytes = panelCount * cols * Self.bytesPerK(format)
+        let bytes = panelCount * Self.panelBytes(format, cols: cols)
         storage = .allocate(byteCount: max(bytes, 1), alignment: 64)
         storage.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
         if format == .int8 {
@@ -58,11 +62,12 @@ public struct PackedMatrix: @unchecked Sendable {
             }
         case .bf16:
             let h = storage.assumingMemoryBound(to: UInt16.self)
+            let panelHalves = panelBytes / 2
             for i in 0..<count {
-                let r = offset + i, lane = r % 16
-                // Word (lane % 8): low half for lanes 0..<8, high half for lanes 8..<16 (little endian).
-                let base = h + (r / 16) * 16 * cols + (lane % 8) * 2 + (lane >= 8 ? 1 : 0)
-                for c in 0..<cols { base[c * 16] = Self.toBF16(element(i, c)) }
+                let r = offset + i
+                // Pair p, word `lane`: low half k = 2p, high half k = 2p+1 (little endian).
+                let base = h + (r / 16) * panelHalves + (r % 16) * 2
+                for c in 0..<cols { base[(c / 2) * 32 + (c & 1)] = Self.toBF16(element(i, c)) }
             }
         case .int8:
             let q = storage.assumingMemoryBound(to: Int8.self)
@@ -91,7 +96,7 @@ public struct PackedMatrix: @unchecked Sendable {
         switch format {
         case .f32: return storage.assumingMemoryBound(to: Float.self)[(r / 16) * 16 * cols + c * 16 + lane]
         case .bf16:
-            let h = storage.assumingMemoryBound(to: UInt16.self)[(r / 16) * 16 * cols + c * 16 + (lane % 8) * 2 + (lane >= 8 ? 1 : 0)]
+            let h = storage.assumingMemoryBound(to: UInt16.self)[(r / 16) * (panelBytes / 2) + (c / 2) * 32 + lane * 2 + (c & 1)]
             return Float(bitPattern: UInt32(h) << 16)
         case .int8:
             return Float(storage.assumingMemoryBound(to: Int8.self)[(r / 16) * 16 * cols + c * 16 + lane]) * scales![r]
@@ -128,9 +133,12 @@ enum F32Panel: PanelFormat {
 enum BF16Panel: PanelFormat {
     static var bytesPerK: Int { 32 }
     static var scaled: Bool { false }
+    /// k's half of its pair's 16 words (`b` at an even k; blocks start at even k).
     @inline(__always) static func load(_ b: UnsafeRawPointer, _ k: Int) -> (SIMD8<Float>, SIMD8<Float>) {
-        let w = b.loadUnaligned(fromByteOffset: k * 32, as: SIMD8<UInt32>.self)
-        return (unsafeBitCast(w &<< 16, to: SIMD8<Float>.self), unsafeBitCast(w & 0xFFFF_0000, to: SIMD8<Float>.self))
+        let base = (k >> 1) * 64
+        let w0 = b.loadUnaligned(fromByteOffset: base, as: SIMD8<UInt32>.self), w1 = b.loadUnaligned(fromByteOffset: base + 32, as: SIMD8<UInt32>.self)
+        if k & 1 == 0 { return (unsafeBitCast(w0 &<< 16, to: SIMD8<Float>.self), unsafeBitCast(w1 &<< 16, to: SIMD8<Float>.self)) }
+        return (unsafeBitCast(w0 & 0xFFFF_0000, to: SIMD8<Float>.self), unsafeBitCast(w1 & 0xFFFF_0000, to: SIMD8<Float>.self))
     }
 }
 

@@ -14,6 +14,19 @@ public enum Reference {
         return y
     }
 
+    /// The AVX512-BF16 path's arithmetic: x and w rounded to BF16 (nearest even), exact products
+    /// summed in Double. Shapes as `matmul`.
+    public static func matmulBF16(_ x: [Float], m: Int, k: Int, _ w: [Float], n: Int) -> [Float] {
+        func bf16(_ v: Float) -> Double { Double(Float(bitPattern: UInt32(PackedMatrix.toBF16(v)) << 16)) }
+        var y = [Float](repeating: 0, count: m * n)
+        for i in 0..<m { for j in 0..<n {
+            var s: Double = 0
+            for kk in 0..<k { s += bf16(x[i * k + kk]) * bf16(w[j * k + kk]) }
+            y[i * n + j] = Float(s)
+        } }
+        return y
+    }
+
     public static func rmsNorm(_ x: [Float], _ w: [Float], rows: Int, d: Int, eps: Float) -> [Float] {
         var out = x
         for r in 0..<rows {

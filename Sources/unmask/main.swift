@@ -1,5 +1,6 @@
 import Foundation
 import DevTools
+import Kernels
 
 /// `unmask`: thin commands over the libraries. Only this target writes to stdout.
 let usage = """
@@ -20,6 +21,8 @@ Run `unmask <command> --help` for a command's options.
 
 let args = CommandLine.arguments
 guard args.count > 1 else { Output.err(usage); exit(2) }
+// Before any kernel runs: a build for AVX2 on a CPU without it, or an UNMASK_ISA the CPU cannot run.
+if let problem = ISA.problem { Output.err("unmask: \(problem)"); exit(1) }
 let rest = args.dropFirst(2)
 let code: Int32
 switch args[1] {

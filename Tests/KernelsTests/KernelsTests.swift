@@ -66,9 +66,44 @@ func maxRelativeError(_ a: [Float], _ b: [Float]) -> Float {
         for r in 0..<n { for c in 0..<k { #expect(p.element(r, c) == w[r * k + c]) } }
         var y = [Float](repeating: 0, count: m * n)
         x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
-            Matmul.gemm(xp.baseAddress!, m: m, p, yp.baseAddress!, pool: ThreadPool(threads: 2))
+            Matmul.gemm(xp.baseAddress!, m: m, p, yp.baseAddress!, pool: ThreadPool(threads: 2), isa: .avx2)
         } }
         #expect(maxRelativeError(y, Reference.matmul(x, m: m, k: k, w, n: n)) < 1e-5)
+    }
+
+    /// The AVX512-BF16 path (`vdpbf16ps`): activations rounded to BF16 too, so it equals the product of
+    /// both rounded operands (`Reference.matmulBF16`) within 1e-5 of the scale; against exact F32
+    /// activations it is within 1 % (BF16 keeps 8 significant bits). Shapes cross odd K (a padded pair),
+    /// the K blocking (1030 k = 515 pairs: two blocks), the M blocking (192 rows), an odd panel count
+    /// (n = 20, 40: one panel alone) and row tails. Skipped where the CPU has no AVX512-BF16.
+    @Test(.enabled(if: ISA.supported.contains(.avx512bf16), "this CPU has no AVX512-BF16 (vdpbf16ps); the path is not run here"),
+          arguments: [(4, 40, 17), (5, 33, 20), (13, 300, 40), (64, 96, 130), (200, 1030, 40), (530, 1031, 20), (7, 2100, 48)])
+    func bf16DotProductsMatchReferenceOnRoundedOperands(shape: (Int, Int, Int)) {
+        let (m, k, n) = shape
+        var rng = TestRNG(UInt64(11 * m + k + n))
+        let x = rng.array(m * k), w = rng.array(n * k)
+        let p = w.withUnsafeBufferPointer { PackedMatrix(rows: n, cols: k, format: .bf16, rowMajor: $0.baseAddress!) }
+        defer { p.deallocate() }
+        for accumulate in [false, true] {
+            let base = rng.array(m * n)
+            var y = accumulate ? base : [Float](repeating: 0, count: m * n)
+            for threads in [1, 2] {
+                if threads == 2 { y = accumulate ? base : [Float](repeating: 0, count: m * n) }
+                x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
+                    Matmul.gemm(xp.baseAddress!, m: m, p, yp.baseAddress!, accumulate: accumulate, pool: ThreadPool(threads: threads), isa: .avx512bf16)
+                } }
+                var ref = Reference.matmulBF16(x, m: m, k: k, w, n: n)
+                if accumulate { ref = zip(ref, base).map { $0 + $1 } }
+                #expect(maxRelativeError(y, ref) < 1e-5, "m=\(m) k=\(k) n=\(n) threads=\(threads) accumulate=\(accumulate)")
+                let exact = zip(Reference.matmul(x, m: m, k: k, w.map { Float(bitPattern: UInt32(PackedMatrix.toBF16($0)) << 16) }, n: n), accumulate ? base : Array(repeating: 0, count: m * n)).map { $0 + $1 }
+                #expect(maxRelativeError(y, exact) < 1e-2)
+            }
+        }
+    }
+
+    @Test func isaIsReportedAndForcingAnUnknownOneIsNamed() {
+        #expect(ISA.supported.contains(ISA.current) && ISA.supported.first == .portable)
+        #expect(!ISA.cpuName.isEmpty && ISA.summary.contains(ISA.current.rawValue))
     }
 
     /// Int8 panels: the kernels compute exactly the product with the dequantised weights q·scale
