@@ -33,6 +33,9 @@ public struct CompletionRequest: Sendable {
     /// For `.inline`: how many distinct suggestions are wanted (an editor's explicit request asks for
     /// several to cycle through; automatic requests for one).
     public var suggestions = 1
+    /// Reuse the document's kept context (`contextReuse`): always for inline requests; for infill when
+    /// asked (the evaluation's "previous keystroke" measurement).
+    public var reuseContext = false
 
     public init(kind: CompletionKind, uri: String, version: Int, languageID: String, text: String, cursor: Int,
                 selection: Swift.Range<Int>? = nil, deadline: ContinuousClock.Instant? = nil, neighbours: [String] = []) {

@@ -6,6 +6,7 @@ import Kernels
 public final class LocalBackend: Backend, @unchecked Sendable {
     public let bundle: ModelBundle
     let cache = SuggestionCache()
+    let memory = ContextMemory()
     let lock = NSLock()
     private var lastTimings: [String: Double] = [:]
 
@@ -31,10 +32,15 @@ public final class LocalBackend: Backend, @unchecked Sendable {
         var result: CompletionResult
         switch r.kind {
         case .inline:
-            result = try InlineCompleter(decoder: decoder, cache: cache).complete(r, cancel: cancel, onFrame: onFrame)
+            var inlineDecoder = decoder
+            inlineDecoder.memory = memory
+            result = try InlineCompleter(decoder: inlineDecoder, cache: cache).complete(r, cancel: cancel, onFrame: onFrame)
             if result.cached { return result }
         case .fill: result = try EditCompleter(decoder: decoder).fill(r, cancel: cancel, onFrame: onFrame)
-        case .infill: result = try EditCompleter(decoder: decoder).infill(r, cancel: cancel, onFrame: onFrame)
+        case .infill:
+            var d = decoder
+            if r.reuseContext { d.memory = memory }
+            result = try EditCompleter(decoder: d).infill(r, cancel: cancel, onFrame: onFrame)
         case .rewrite: result = try EditCompleter(decoder: decoder).rewrite(r, cancel: cancel, onFrame: onFrame)
         case .repair: result = try Repairer(decoder: decoder).repair(r, cancel: cancel, onFrame: onFrame)
         }

@@ -6,6 +6,8 @@ import Denoiser
 struct LocalDecoder {
     let bundle: ModelBundle
     let settings: EngineSettings
+    /// Inline requests' context reuse (nil for the other kinds).
+    var memory: ContextMemory? = nil
 
     /// A decoded fill: the whole middle's text, and each hole's text for a multi-hole template; with
     /// what it was denoised from, so that an alternative can branch from it.
@@ -35,7 +37,17 @@ struct LocalDecoder {
             ? TokenHealer(bundle: bundle).heal(&spec, &options, textBefore: r.utf8[..<hole.lowerBound]) : ""
         options.vocabularyLimit = bundle.tokenizer.vocabularySize
         if template != nil { options.maxExpansions = 0 }
-        return try run(spec, options, healed: healed, hole: hole, bestOfLengths: template == nil, cancel: cancel, onFrame: onFrame)
+        var reuse: CacheReuse?
+        if let memory, template == nil, options.useCache, bundle.config.expandTokenID == nil, !bundle.config.endTokenIDs.isEmpty {
+            options.maxExpansions = 0
+            let canvas = spec.leading + spec.prefix + [Int32](repeating: bundle.maskID, count: spec.maskCount) + spec.suffix + spec.trailing
+            let start = spec.leading.count + spec.prefix.count
+            reuse = memory.plan(uri: r.uri, canvas: canvas, hole: start..<(start + spec.maskCount), model: bundle.model,
+                                capacity: bundle.canvasLimit + 8, refreshEvery: settings.contextReuse)
+        }
+        let fill = try run(spec, options, healed: healed, hole: hole, bestOfLengths: template == nil, reuse: reuse, cancel: cancel, onFrame: onFrame)
+        if reuse != nil && (fill.cancelled || fill.result.forwards == 0) { memory?.forget() }
+        return fill
     }
 
     /// Another suggestion for the same hole: the second most likely length (`lengthChoice: 1`), or the
@@ -54,8 +66,8 @@ struct LocalDecoder {
         return try run(spec, options, healed: base.healed, hole: hole, bestOfLengths: false, cancel: cancel, onFrame: { _ in })
     }
 
-    func run(_ spec: CanvasSpec, _ options: DenoiseOptions, healed: String, hole: Swift.Range<Int>, bestOfLengths: Bool, cancel: CancellationToken,
-             onFrame: (CanvasFrame) -> Void) throws -> Fill {
+    func run(_ spec: CanvasSpec, _ options: DenoiseOptions, healed: String, hole: Swift.Range<Int>, bestOfLengths: Bool, reuse: CacheReuse? = nil,
+             cancel: CancellationToken, onFrame: (CanvasFrame) -> Void) throws -> Fill {
         let denoiser = try Denoiser(model: bundle.model, options: options, maskID: bundle.maskID)
         let ends = bundle.config.endTokenIDs
         let frames = FrameRenderer(bundle: bundle)
@@ -65,7 +77,7 @@ struct LocalDecoder {
             let n = spec.maskCount
             res = try denoiser.bestOfLengths(spec, lengths: [n / 4, n / 2, n], isCancelled: { cancel.isCancelled })
         } else {
-            res = try denoiser.run(spec, isCancelled: { cancel.isCancelled }, onStep: { frame in
+            res = try denoiser.run(spec, reuse: reuse, isCancelled: { cancel.isCancelled }, onStep: { frame in
                 onFrame(frames.render(frame, hole: hole, steps: max(options.steps, spec.maskCount), healed: healed))
                 return true
             })

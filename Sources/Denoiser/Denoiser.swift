@@ -24,10 +24,13 @@ public struct Denoiser {
         try options.validate()
     }
 
-    public func run(_ spec: CanvasSpec, isCancelled: () -> Bool = { false },
+    /// `reuse`: the K/V cache to fill (kept by the caller for the next request), and the part of the
+    /// canvas whose keys/values it does not hold yet; with a range, the first step is a block forward
+    /// over just that range instead of a full refresh (context reuse across keystrokes).
+    public func run(_ spec: CanvasSpec, reuse: CacheReuse? = nil, isCancelled: () -> Bool = { false },
                     onStep: (StepFrame) -> Bool = { _ in true }) throws -> DenoiseResult {
         guard spec.maskCount > 0, spec.middleTemplate?.contains(maskID) ?? true else { throw DenoiserError.emptyHole }
-        var run = DenoisingRun(spec: spec, denoiser: self)
+        var run = DenoisingRun(spec: spec, denoiser: self, reuse: reuse)
         let policy = options.commitPolicy
         let blocks = run.blockLayout()
         var blockStart = run.canvas.middleStart
@@ -38,7 +41,7 @@ public struct Denoiser {
             var step = 0, refresh = true
             while case let masked = run.canvas.maskedPositions(in: block), !masked.isEmpty {
                 if let reason = run.stopReason(isCancelled: isCancelled) { run.stop(reason); break blockLoop }
-                let logits = try run.forward(block: block, rows: masked, refresh: refresh)
+                guard let logits = try run.forward(block: block, rows: masked, refresh: refresh, isCancelled: isCancelled) else { break blockLoop }
                 refresh = false
                 let proposals = run.propose(logits, at: masked)
                 var committed = run.decideLength(proposals)
@@ -56,6 +59,19 @@ public struct Denoiser {
         }
         if run.stopped && !run.result.cancelled { run.finishDraft() }
         return run.finished()
+    }
+}
+
+/// A cache the caller keeps across requests (see `Denoiser.run(_:reuse:)`).
+public struct CacheReuse {
+    public let cache: KVCache
+    /// Canvas slots whose keys/values the cache lacks (nil: compute the whole canvas).
+    public let recompute: Swift.Range<Int>?
+    /// The full refresh runs to its end whatever the deadline (only a cancellation stops it): the first
+    /// request for a document fills the kept cache once instead of every keystroke paying it again.
+    public let refreshIgnoresDeadline: Bool
+    public init(cache: KVCache, recompute: Swift.Range<Int>?, refreshIgnoresDeadline: Bool = false) {
+        self.cache = cache; self.recompute = recompute; self.refreshIgnoresDeadline = refreshIgnoresDeadline
     }
 }
 

@@ -4,8 +4,9 @@ import DiffusionModel
 /// a filled cache, and the family's conventions. `DiffusionTransformer` conforms; tests use scripted fakes.
 public protocol DenoisingModel: AnyObject {
     var config: ModelConfig { get }
-    func forward(tokens: [Int32], positions: [Int]?, keyMask: [Bool]?, rows: [Int], cache: KVCache?) throws -> Logits
-    func forwardBlock(tokens: [Int32], start: Int, cache: KVCache, rows: [Int]) throws -> Logits
+    /// `interrupt`, asked between layers, stops the forward with `ModelError.interrupted`.
+    func forward(tokens: [Int32], positions: [Int]?, keyMask: [Bool]?, rows: [Int], cache: KVCache?, interrupt: (() -> Bool)?) throws -> Logits
+    func forwardBlock(tokens: [Int32], start: Int, cache: KVCache, rows: [Int], interrupt: (() -> Bool)?) throws -> Logits
     func makeCache(capacity: Int) -> KVCache?
 }
 

@@ -18,6 +18,7 @@ struct DenoisingRun {
     let cache: KVCache?
     var result = DenoiseResult(rawMiddle: [], tokens: [], forwards: 0, steps: 0, early: false, cancelled: false, meanLogProb: 0, committedPerStep: [])
     var stopped = false
+    var stopReason: StopReason?
     var logProbSum = 0.0, logProbCount = 0
     /// Latest proposal per masked slot (the draft a stopped run returns).
     var guesses: [Int: Proposal] = [:]
@@ -32,7 +33,12 @@ struct DenoisingRun {
     var lengthDecided = Set<Int>()
     let clock = ContinuousClock()
 
-    init(spec: CanvasSpec, denoiser d: Denoiser) {
+    /// The first forward's block when the cache was carried over from another canvas (nil once used).
+    var warm: Swift.Range<Int>?
+    /// The first (refresh) forward fills a kept cache and is not cut by the deadline.
+    var finishRefresh = false
+
+    init(spec: CanvasSpec, denoiser d: Denoiser, reuse: CacheReuse? = nil) {
         model = d.model; options = d.options; maskID = d.maskID; endIDs = d.endIDs
         canvas = Canvas(spec: spec, maskID: maskID)
         let c = canvas
@@ -40,7 +46,13 @@ struct DenoisingRun {
         rng = RandomSource(seed: options.seed)
         sampler = Sampler(options: options)
         sampler.endIDs = endIDs
-        cache = options.useCache ? model.makeCache(capacity: canvas.tokens.count + options.maxExpansions) : nil
+        if let reuse, reuse.cache.capacity >= canvas.tokens.count + options.maxExpansions {
+            cache = reuse.cache
+            warm = reuse.recompute
+            finishRefresh = reuse.refreshIgnoresDeadline && reuse.recompute == nil
+        } else {
+            cache = options.useCache ? model.makeCache(capacity: canvas.tokens.count + options.maxExpansions) : nil
+        }
         let cfg = model.config
         lengthFirst = options.endRule == .trailingRun && !endIDs.isEmpty && cfg.expandTokenID == nil
         endFill = cfg.padTokenID ?? cfg.eosTokenID ?? maskID
@@ -55,29 +67,47 @@ struct DenoisingRun {
         return (count, length, max(1, (options.steps + count - 1) / count))
     }
 
-    /// Cancellation, or the deadline once a draft exists (at least one forward ran).
+    /// Cancellation, or the deadline (inside a forward too: then the answer is what the draft holds,
+    /// possibly nothing, flagged early).
     func stopReason(isCancelled: () -> Bool) -> StopReason? {
         if isCancelled() { return .cancelled }
-        if let d = options.deadline, clock.now >= d, result.forwards > 0 { return .deadline }
+        if let d = options.deadline, clock.now >= d { return .deadline }
         return nil
     }
 
     mutating func stop(_ reason: StopReason) {
-        stopped = true
+        stopped = true; stopReason = reason
         if reason == .cancelled { result.cancelled = true } else { result.early = true }
     }
 
     /// Logits for `rows` (masked canvas positions): a full forward that refills the cache, or the
-    /// block alone over the cached context (from one slot earlier for shifted-logit models).
-    mutating func forward(block: Swift.Range<Int>, rows masked: [Int], refresh: Bool) throws -> Logits {
+    /// block alone over the cached context (from one slot earlier for shifted-logit models). The model
+    /// checks `isCancelled` and the deadline between layers; nil when they stopped it (the run is stopped).
+    mutating func forward(block: Swift.Range<Int>, rows masked: [Int], refresh: Bool, isCancelled: () -> Bool) throws -> Logits? {
         let shift = model.config.shiftedLogits
         let rows = masked.map { shift ? max(0, $0 - 1) : $0 }
-        defer { result.forwards += 1 }
-        if refresh || cache == nil {
-            return try model.forward(tokens: canvas.tokens, positions: nil, keyMask: nil, rows: rows, cache: cache)
+        let deadline = finishRefresh && refresh ? nil : options.deadline, clock = self.clock
+        finishRefresh = false
+        do {
+            return try withoutActuallyEscaping(isCancelled) { isCancelled in
+                let interrupt = { isCancelled() || deadline.map { clock.now >= $0 } ?? false }
+                defer { result.forwards += 1 }
+                if refresh, let w = warm, let cache {
+                    warm = nil
+                    return try model.forwardBlock(tokens: Array(canvas.tokens[w]), start: w.lowerBound, cache: cache, rows: rows, interrupt: interrupt)
+                }
+                warm = nil
+                if refresh || cache == nil {
+                    return try model.forward(tokens: canvas.tokens, positions: nil, keyMask: nil, rows: rows, cache: cache, interrupt: interrupt)
+                }
+                let from = shift ? max(0, block.lowerBound - 1) : block.lowerBound
+                return try model.forwardBlock(tokens: Array(canvas.tokens[from..<block.upperBound]), start: from, cache: cache!, rows: rows, interrupt: interrupt)
+            }
+        } catch ModelError.interrupted {
+            result.forwards -= 1
+            stop(isCancelled() ? .cancelled : .deadline)
+            return nil
         }
-        let from = shift ? max(0, block.lowerBound - 1) : block.lowerBound
-        return try model.forwardBlock(tokens: Array(canvas.tokens[from..<block.upperBound]), start: from, cache: cache!, rows: rows)
     }
 
     /// A proposal for every masked slot (row r of `logits` is slot `masked[r]`); Dream-Coder's end
@@ -172,13 +202,14 @@ struct DenoisingRun {
                   maskID: maskID)
     }
 
-    /// A stopped run still returns a full draft: masked slots take their latest proposal (argmax at
-    /// T = 0); slots never proposed (a block not reached) get one forward over the current canvas.
+    /// A stopped run still returns a draft: masked slots take their latest proposal (argmax at T = 0).
+    /// When the step hook stopped it, slots never proposed (a block not reached) get one more forward;
+    /// past a deadline they stay empty (another forward would overrun it).
     mutating func finishDraft() {
         let missing = canvas.maskedPositions(in: canvas.middleRange).filter { guesses[$0] == nil }
-        if !missing.isEmpty {
+        if !missing.isEmpty && stopReason == .hook {
             let shift = model.config.shiftedLogits
-            if let l = try? model.forward(tokens: canvas.tokens, positions: nil, keyMask: nil, rows: missing.map { shift ? max(0, $0 - 1) : $0 }, cache: nil) {
+            if let l = try? model.forward(tokens: canvas.tokens, positions: nil, keyMask: nil, rows: missing.map { shift ? max(0, $0 - 1) : $0 }, cache: nil, interrupt: nil) {
                 result.forwards += 1
                 for (r, pos) in missing.enumerated() {
                     guesses[pos] = sampler.propose(l.row(r), rng: &rng, allowed: options.allowedAt[pos - canvas.middleStart])

@@ -16,7 +16,7 @@ public struct TokenScorer {
         let start = spec.leading.count + spec.prefix.count
         let shift = model.config.shiftedLogits
         let rows = (start..<(start + middle.count)).map { shift ? max(0, $0 - 1) : $0 }
-        var logits = try model.forward(tokens: canvas, positions: nil, keyMask: nil, rows: rows, cache: nil)
+        var logits = try model.forward(tokens: canvas, positions: nil, keyMask: nil, rows: rows, cache: nil, interrupt: nil)
         let V = logits.vocabSize
         return logits.values.withUnsafeMutableBufferPointer { v in
             middle.enumerated().map { k, t in

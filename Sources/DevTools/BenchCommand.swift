@@ -7,6 +7,7 @@ public enum BenchCommand {
            unmask bench tokenizer --tokenizer DIR FILE
            unmask bench lsp CASES.jsonl[.gz] [--limit N]
            unmask bench remote [--requests N] [--url URL --backend openai|inception --model M]
+           unmask bench typing [--model DIR] [--keys N] [--deadline-ms MS] [--settings JSON]
 
     Prints figures; the last stdout line is one JSON object. `training/bench_*.py` run the same
     computation in PyTorch / numpy / Hugging Face tokenizers in the same invocation and print ratios.
@@ -21,6 +22,7 @@ public enum BenchCommand {
         case "tokenizer": return TokenizerBench.run(rest)
         case "lsp": return LSPBench.run(rest)
         case "remote": return RemoteBench.run(rest)
+        case "typing": return TypingBench.run(rest)
         case "--help", "-h": Output.out(help); return 0
         default: Output.err("unknown benchmark '\(sub)'\n\n" + help); return 2
         }

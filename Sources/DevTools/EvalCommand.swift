@@ -3,14 +3,16 @@ import Completion
 
 public enum EvalCommand {
     public static let help = """
-    usage: unmask eval CASES.jsonl[.gz] [--execute] [--out PRED.jsonl] [--limit N] [--tokens N] [--lines L]
+    usage: unmask eval CASES.jsonl[.gz] [--execute] [--out PRED.jsonl] [--limit N] [--tokens N] [--lines L] [--previous-keystroke]
 
     Each line: {"task_id", "prompt" (code before), "suffix", "canonical_solution" (the middle), optional
     "language", "kind", "test", "entry_point"}. The middle is predicted with a hole of --tokens slots
     (default 32) at the end of the prompt, keeping at most --lines lines (default: the reference's count).
     Exact match compares after stripping trailing whitespace on each line; edit similarity is
     1 − Levenshtein / max length. --execute runs HumanEval's check(entry_point) in a python3 subprocess
-    with a 10 s timeout (the test code runs only there). A progress bar goes to stderr; the last stdout
+    with a 10 s timeout (the test code runs only there). --previous-keystroke first asks at the prompt minus
+    its last character (as the keystroke before would), so that with --context-reuse N the case reuses
+    that request's context; with --context-reuse 0 the same pair runs without reuse (the comparison). A progress bar goes to stderr; the last stdout
     line is one JSON summary, with 95 % intervals (Wilson for exact match, normal for the mean edit
     similarity) so that differences between runs can be read against the noise of the case count.
     \(Common.modelHelp)
@@ -18,7 +20,7 @@ public enum EvalCommand {
 
     public static func run(_ argv: ArraySlice<String>) -> Int32 {
         do {
-            let a = try Arguments(argv, valued: Common.modelOptions.union(["out", "limit", "tokens", "lines"]), switches: Common.modelSwitches.union(["execute"]))
+            let a = try Arguments(argv, valued: Common.modelOptions.union(["out", "limit", "tokens", "lines"]), switches: Common.modelSwitches.union(["execute", "previous-keystroke"]))
             if a.switches.contains("help") { Output.out(help); return 0 }
             guard let path = a.positional.first else { throw Arguments.Failure(description: "missing CASES.jsonl") }
             let limit = try a.int("limit") ?? Int.max
@@ -56,6 +58,17 @@ public enum EvalCommand {
                 req.holeTokens = tokens
                 let truthLines = truth.split(separator: "\n", omittingEmptySubsequences: true).count
                 req.maxLines = try a.int("lines") ?? max(1, truthLines)
+                if a.switches.contains("previous-keystroke") && !prompt.isEmpty {
+                    // The keystroke before: the prompt without its last character (its answer is dropped);
+                    // with contextReuse on, the real request then reuses that request's context.
+                    var before = req
+                    let cut = String(prompt.dropLast())
+                    before = CompletionRequest(kind: .infill, uri: req.uri, version: 0, languageID: req.languageID, text: cut + suffix,
+                                               cursor: cut.utf8.count, selection: cut.utf8.count..<cut.utf8.count)
+                    before.holeTokens = req.holeTokens; before.maxLines = req.maxLines; before.reuseContext = true
+                    _ = try backend.complete(before, settings: settings, cancel: CancellationToken()) { _ in }
+                    req.reuseContext = true
+                }
                 let r = try backend.complete(req, settings: settings, cancel: CancellationToken()) { _ in }
                 var pred = r.edits.first?.newText ?? ""
                 if !pred.isEmpty && !pred.hasSuffix("\n") && truth.hasSuffix("\n") { pred += "\n" }

@@ -128,8 +128,10 @@ public final class DiffusionTransformer: @unchecked Sendable {
     /// Full forward over `tokens` (no causal mask). `positions` default to 0..<T; `keyMask[j] == false`
     /// hides token j from every query. Returns logits for `rows` only. When `cache` is given, every
     /// slot's keys/values are stored in it for later `forwardBlock` calls.
+    /// `interrupt` is asked before every layer: when it answers true the forward stops there and throws
+    /// `ModelError.interrupted` (deadlines and cancellation cost at most one layer).
     public func forward(tokens: [Int32], positions: [Int]? = nil, keyMask: [Bool]? = nil, rows: [Int],
-                        cache: KVCache? = nil) throws -> Logits {
+                        cache: KVCache? = nil, interrupt: (() -> Bool)? = nil) throws -> Logits {
         let T = tokens.count
         let pos = positions ?? Array(0..<T)
         try check(tokens: tokens, positions: pos, keyMask: keyMask, rows: rows, rowRange: 0..<T)
@@ -137,20 +139,20 @@ public final class DiffusionTransformer: @unchecked Sendable {
             guard T <= cache.capacity else { throw ModelError.sequenceTooLong(length: T, maximum: cache.capacity) }
             cache.length = T; cache.positions = pos; cache.keyMask = keyMask
         }
-        return run(tokens: tokens, positions: pos, slotStart: 0, keyMask: keyMask, rows: rows, cache: cache, attendCount: T)
+        return try run(tokens: tokens, positions: pos, slotStart: 0, keyMask: keyMask, rows: rows, cache: cache, attendCount: T, interrupt: interrupt)
     }
 
     /// Forward over a block of `tokens` occupying canvas slots `start ..< start+count` of a filled
     /// `cache`: the block's keys/values overwrite their slots, and its queries attend to all cached
     /// slots. `rows` are canvas positions inside the block.
-    public func forwardBlock(tokens: [Int32], start: Int, cache: KVCache, rows: [Int]) throws -> Logits {
+    public func forwardBlock(tokens: [Int32], start: Int, cache: KVCache, rows: [Int], interrupt: (() -> Bool)? = nil) throws -> Logits {
         guard start >= 0, start + tokens.count <= cache.length else {
             throw ModelError.sequenceTooLong(length: start + tokens.count, maximum: cache.length)
         }
         let pos = Array(cache.positions[start..<(start + tokens.count)])
         try check(tokens: tokens, positions: pos, keyMask: nil, rows: rows, rowRange: start..<(start + tokens.count))
-        return run(tokens: tokens, positions: pos, slotStart: start, keyMask: cache.keyMask, rows: rows.map { $0 - start },
-                   cache: cache, attendCount: cache.length, rowOffset: start)
+        return try run(tokens: tokens, positions: pos, slotStart: start, keyMask: cache.keyMask, rows: rows.map { $0 - start },
+                       cache: cache, attendCount: cache.length, rowOffset: start, interrupt: interrupt)
     }
 
     /// Validates a forward's inputs so that nothing a caller passes can index out of bounds. A block's
@@ -177,7 +179,7 @@ public final class DiffusionTransformer: @unchecked Sendable {
 
     /// The shared body. `rows` are indices into `tokens`; reported back as `rows + rowOffset`.
     func run(tokens: [Int32], positions: [Int], slotStart: Int, keyMask: [Bool]?, rows: [Int], cache: KVCache?,
-             attendCount S: Int, rowOffset: Int = 0) -> Logits {
+             attendCount S: Int, rowOffset: Int = 0, interrupt: (() -> Bool)? = nil) throws -> Logits {
         let c = config
         let T = tokens.count, D = c.hiddenSize, H = c.numHeads, Hk = c.numKVHeads, Dh = c.headDim, I = c.intermediateSize
         let qkvDim = (H + 2 * Hk) * Dh, kvDim = Hk * Dh
@@ -200,6 +202,7 @@ public final class DiffusionTransformer: @unchecked Sendable {
         // `rows` and the rest of the last layer runs on R rows (512 → 32 rows skips ~4 % of a forward).
         var n = T
         for (li, l) in layers.enumerated() {
+            if let interrupt, interrupt() { throw ModelError.interrupted(layer: li) }
             x.withUnsafeBufferPointer { xp in h.withUnsafeMutableBufferPointer { hp in l.attnNorm.withUnsafeBufferPointer { wp in
                 rmsNorm(xp.baseAddress!, wp.baseAddress!, hp.baseAddress!, rows: T)
             } } }

@@ -5,7 +5,7 @@ import Kernels
 /// Shapes: keys[l], values[l] are [capacity, numKVHeads × headDim]; positions [capacity].
 public final class KVCache: @unchecked Sendable {
     public let capacity: Int
-    let kvDim: Int
+    public let kvDim: Int
     let keys: [UnsafeMutablePointer<Float>]
     let values: [UnsafeMutablePointer<Float>]
     /// Slots 0..<length are valid after a filling forward.

@@ -11,6 +11,8 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case sequenceTooLong(length: Int, maximum: Int)
     case tokenOutOfRange(position: Int, id: Int32, vocabSize: Int)
     case rowOutOfRange(row: Int, valid: Range<Int>)
+    /// The caller's interrupt (a deadline or a cancellation) stopped the forward before `layer`.
+    case interrupted(layer: Int)
 
     public var description: String {
         switch self {
@@ -25,6 +27,7 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
         case let .sequenceTooLong(l, m): return "a canvas of \(l) tokens exceeds the model's \(m) positions. Hint: lower contextTokens or maxTokens."
         case let .tokenOutOfRange(p, id, v): return "token id \(id) at position \(p) is outside the embedding table (\(v) rows)."
         case let .rowOutOfRange(r, v): return "logit row \(r) is not a position of this forward (\(v.lowerBound)..<\(v.upperBound))."
+        case let .interrupted(l): return "the forward was interrupted before layer \(l) (a deadline or a cancellation)."
         }
     }
 }

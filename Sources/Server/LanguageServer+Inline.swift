@@ -62,6 +62,8 @@ extension LanguageServer {
                 let data: JSONValue = ["early": .bool(result.early), "cached": .bool(result.cached), "ms": .int(Int(result.milliseconds)), "forwards": .int(result.forwards),
                                        "networkMs": .double(result.networkMilliseconds)]
                 let items = edits.map { Self.item($0, doc: doc, cursor: cursor, encoding: encoding, fallback: fallback, data: data) }
+                // An empty answer cut by the deadline says so (clients ignore the extra field).
+                if items.isEmpty && result.early && !fallback { return ["items": [], "data": data] }
                 return fallback ? ["isIncomplete": false, "items": .array(items)] : ["items": .array(items)]
             }
         }

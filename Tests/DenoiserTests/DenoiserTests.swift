@@ -20,16 +20,38 @@ final class FakeModel: DenoisingModel {
         let shift = config.shiftedLogits
         return Logits(rows: rows, vocabSize: 10, values: rows.flatMap { r in script(shift ? r + 1 : r, tokens) })
     }
-    func forward(tokens: [Int32], positions: [Int]?, keyMask: [Bool]?, rows: [Int], cache: KVCache?) throws -> Logits {
+    func forward(tokens: [Int32], positions: [Int]?, keyMask: [Bool]?, rows: [Int], cache: KVCache?, interrupt: (() -> Bool)?) throws -> Logits {
+        if interrupt?() == true { throw ModelError.interrupted(layer: 0) }
         calls.append((false, rows)); return logits(tokens, rows)
     }
     var lastFull: [Int32] = []
-    func forwardBlock(tokens: [Int32], start: Int, cache: KVCache, rows: [Int]) throws -> Logits {
+    func forwardBlock(tokens: [Int32], start: Int, cache: KVCache, rows: [Int], interrupt: (() -> Bool)?) throws -> Logits {
+        if interrupt?() == true { throw ModelError.interrupted(layer: 0) }
         calls.append((true, rows))
         // The fake is context-free, so a block forward equals a full one (an exact cache).
         return logits([], rows)
     }
     func makeCache(capacity: Int) -> KVCache? { KVCache(config: config, capacity: capacity) }
+}
+
+/// Wraps a model and interrupts every forward after the first `after` (as a deadline passing mid-forward would).
+final class InterruptingModel: DenoisingModel {
+    let inner: FakeModel
+    let after: Int
+    var done = 0
+    var config: ModelConfig { inner.config }
+    init(_ m: FakeModel, after: Int) { inner = m; self.after = after }
+    func forward(tokens: [Int32], positions: [Int]?, keyMask: [Bool]?, rows: [Int], cache: KVCache?, interrupt: (() -> Bool)?) throws -> Logits {
+        if done >= after { throw ModelError.interrupted(layer: 1) }
+        done += 1
+        return try inner.forward(tokens: tokens, positions: positions, keyMask: keyMask, rows: rows, cache: cache, interrupt: interrupt)
+    }
+    func forwardBlock(tokens: [Int32], start: Int, cache: KVCache, rows: [Int], interrupt: (() -> Bool)?) throws -> Logits {
+        if done >= after { throw ModelError.interrupted(layer: 1) }
+        done += 1
+        return try inner.forwardBlock(tokens: tokens, start: start, cache: cache, rows: rows, interrupt: interrupt)
+    }
+    func makeCache(capacity: Int) -> KVCache? { inner.makeCache(capacity: capacity) }
 }
 
 /// One-hot-ish logits: token `t` with logit `v`, every other token 0.
@@ -120,22 +142,37 @@ let spec = CanvasSpec(prefix: [1, 2, 3], suffix: [4, 5], maskCount: 6)
         #expect(!r.rawMiddle.contains(7) && !r.rawMiddle.contains(9))
     }
 
-    @Test func deadlineReturnsAFullDraftFlaggedEarly() throws {
+    /// A deadline already due: nothing is computed and the (empty) answer is flagged early.
+    @Test func aDeadlineBeforeAnyDraftGivesAnEmptyAnswerFlaggedEarly() throws {
         let m = FakeModel { p, _ in peak(p % 8, 1) }
-        var o = DenoiseOptions(); o.tokensPerStep = 1; o.deadline = ContinuousClock().now   // already due
+        var o = DenoiseOptions(); o.tokensPerStep = 1; o.deadline = ContinuousClock().now
         let r = try Denoiser(model: m, options: o).run(spec)
-        #expect(r.early && !r.cancelled)
-        #expect(r.forwards == 1)
-        #expect(!r.rawMiddle.contains(9))
-        #expect(r.rawMiddle == [3, 4, 5, 6, 7, 0])
+        #expect(r.early && !r.cancelled && r.forwards == 0 && m.calls.isEmpty)
+        #expect(r.tokens.isEmpty)
+    }
+
+    /// The deadline passing during a later forward: the model is interrupted (between layers), and the
+    /// draft holds every slot's latest proposal, without another forward.
+    @Test func aDeadlineDuringAForwardReturnsTheDraftFlaggedEarly() throws {
+        let deadline = ContinuousClock().now + .seconds(3600)
+        let m = FakeModel { p, _ in peak(p % 8, 1) }
+        var o = DenoiseOptions(); o.tokensPerStep = 1; o.deadline = deadline
+        // The interrupt asks the clock; a model that "takes" an hour on its second forward is modelled
+        // by a cancellation-free interrupt that turns true after the first forward.
+        let d = try Denoiser(model: InterruptingModel(m, after: 1), options: o)
+        let r = try d.run(spec)
+        #expect(r.early && !r.cancelled && r.forwards == 1)
+        #expect(!r.rawMiddle.contains(9) && r.rawMiddle == [3, 4, 5, 6, 7, 0])
     }
 
     @Test func cancelReturnsWithinOneStep() throws {
         let m = FakeModel { p, _ in peak(p % 8, 1) }
         var o = DenoiseOptions(); o.tokensPerStep = 1
         var checks = 0
+        // Asked before each step and, through the interrupt, before each of the model's layers: the
+        // third question (before step 2) stops the run after one forward.
         let r = try Denoiser(model: m, options: o).run(spec, isCancelled: { checks += 1; return checks > 2 })
-        #expect(r.cancelled && r.forwards == 2)
+        #expect(r.cancelled && r.forwards == 1 && checks == 3)
     }
 
     @Test func onStepCanStopAndSeesMasks() throws {

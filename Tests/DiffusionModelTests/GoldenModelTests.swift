@@ -126,6 +126,17 @@ func argmaxRows(_ v: [Float], _ V: Int) -> [Int] {
         #expect(e <= 1e-4 * scale)
     }
 
+    /// The interrupt is asked before every layer: the forward stops before the layer where it first says yes.
+    @Test func anInterruptStopsTheForwardBetweenLayers() throws {
+        let m = try loadModel(fixtures.appendingPathComponent("qwen3"))
+        var asked = 0
+        #expect(throws: ModelError.interrupted(layer: 1)) {
+            try m.forward(tokens: [1, 2, 3, 4], rows: [0], interrupt: { asked += 1; return asked > 1 })
+        }
+        #expect(asked == 2)
+        #expect(try m.forward(tokens: [1, 2, 3, 4], rows: [0], interrupt: { false }).values.count == m.config.vocabSize)
+    }
+
     @Test func tokenOutOfRangeAndTooLongAreErrors() throws {
         let m = try loadModel(fixtures.appendingPathComponent("qwen3"))
         #expect(throws: ModelError.tokenOutOfRange(position: 1, id: 300, vocabSize: 300)) { try m.forward(tokens: [1, 300], rows: [0]) }

@@ -33,6 +33,8 @@ public struct EngineSettings: Sendable, Equatable {
     public var contextTokens = 1024
     /// Whether inline suggestions may span lines.
     public var inlineMultiline: MultilineMode = .auto
+    /// Context reuse across keystrokes: requests between full refreshes of the cached context (0: off).
+    public var contextReuse = 8
 
     public init() {}
 
@@ -84,6 +86,8 @@ public struct EngineSettings: Sendable, Equatable {
         .int("maxTokens", \.maxTokens, 1...512, layer: .engine, flag: .value("max-tokens"), doc: "largest hole, in tokens"),
         .int("contextTokens", \.contextTokens, 16...32768, layer: .engine, flag: .value("context-tokens"),
              doc: "prefix + suffix token budget (capped by the model's window)"),
+        .int("contextReuse", \.contextReuse, 0...64, layer: .engine, flag: .value("context-reuse"),
+             doc: "inline requests reuse the last canvas's keys/values outside the edit and the hole, with a full refresh every N requests (0: off)"),
         .choice("inline.multiline", \.inlineMultiline, layer: .engine,
                 doc: "`auto`: one line after code on the cursor's line, up to 8 lines from a blank line; `never`: always one line; `always`: up to 8 lines"),
     ])

@@ -1,0 +1,36 @@
+import Foundation
+import Testing
+@testable import DiffusionModel
+
+@Suite struct CacheReuseTests {
+    /// RoPE attention depends on position differences only, so the same tokens at positions shifted by
+    /// δ give the same values and keys rotated by δ: a segment moved δ slots later equals the shifted
+    /// forward's cache (tolerance 1e-4 of the keys' scale; angles in Double, keys in Float). A move to
+    /// earlier slots is the same rotation with a negative angle.
+    @Test(arguments: ["qwen2", "qwen3", "llada"])
+    func movedSegmentsEqualAShiftedForward(layout: String) throws {
+        let m = try loadModel(fixtures.appendingPathComponent(layout))
+        let ids: [Int32] = (0..<24).map { Int32(($0 * 37 + 5) % 290) }
+        for delta in [5, 11] {
+            let base = 0
+            let a = KVCache(config: m.config, capacity: 40), b = KVCache(config: m.config, capacity: 40)
+            _ = try m.forward(tokens: ids, positions: Array(base..<(base + 24)), rows: [], cache: a)
+            _ = try m.forward(tokens: ids, positions: Array((base + delta)..<(base + delta + 24)), rows: [], cache: b)
+            // `fill` rotates by (to − from): move a's 24 rows by delta slots, then compare with b.
+            let moved = KVCache(config: m.config, capacity: 40)
+            a.length = 24
+            let to = delta, from = 0
+            moved.fill(from: a, segments: [.init(from: from, to: to, count: 24)], newLength: 24 + to, headDim: m.config.headDim, theta: m.config.ropeTheta)
+            for l in 0..<m.config.numLayers {
+                let n = 24 * moved.kvDim
+                let got = Array(UnsafeBufferPointer(start: moved.keys[l] + to * moved.kvDim, count: n))
+                let want = Array(UnsafeBufferPointer(start: b.keys[l], count: n))
+                let scale = want.map { abs($0) }.max()!
+                let err = zip(got, want).map { abs($0 - $1) }.max()!
+                #expect(err <= 1e-4 * scale, "\(layout) layer \(l) delta \(delta): \(err) vs \(scale)")
+                let gv = Array(UnsafeBufferPointer(start: moved.values[l] + to * moved.kvDim, count: n)), wv = Array(UnsafeBufferPointer(start: b.values[l], count: n))
+                #expect(zip(gv, wv).map { abs($0 - $1) }.max()! <= 1e-4 * wv.map { abs($0) }.max()!)
+            }
+        }
+    }
+}
