@@ -24,7 +24,8 @@ final class ContextMemory: @unchecked Sendable {
         guard refreshEvery > 0, canvas.count <= capacity else { return nil }
         lock.lock(); defer { lock.unlock() }
         if current == nil || current!.capacity < capacity { current = KVCache(config: model.config, capacity: capacity); spare = nil; entry = nil }
-        if let e = entry, e.uri == uri, e.reuses < refreshEvery, let old = current,
+        // The kept cache must hold the whole last canvas (a run that threw before its refresh left it short).
+        if let e = entry, e.uri == uri, e.reuses < refreshEvery, let old = current, old.length == e.canvas.count,
            let layout = Self.align(old: e.canvas, new: canvas, hole: hole) {
             if spare == nil { spare = KVCache(config: model.config, capacity: capacity) }
             let next = spare!

@@ -48,18 +48,30 @@ import DiffusionModel
         #expect(same * 10 >= rows.count * 9)
     }
 
-    @Test func aDifferentDocumentOrTooLargeAChangeRefreshes() throws {
+    @Test func aDifferentDocumentTooLargeAChangeOrAShortCacheRefreshes() throws {
         let b = try embedded()
         let memory = ContextMemory()
+        /// A plan, then what the run does with it: the forward that fills the cache.
+        func plan(_ uri: String, _ c: (tokens: [Int32], hole: Range<Int>), every: Int = 8, run: Bool = true) throws -> CacheReuse? {
+            let p = memory.plan(uri: uri, canvas: c.tokens, hole: c.hole, model: b.model, capacity: b.canvasLimit + 8, refreshEvery: every)
+            if let p, run {
+                if let w = p.recompute { _ = try b.model.forwardBlock(tokens: Array(c.tokens[w]), start: w.lowerBound, cache: p.cache, rows: []) }
+                else { _ = try b.model.forward(tokens: c.tokens, rows: [], cache: p.cache) }
+            }
+            return p
+        }
         let a = canvas(b, "x = 1\ny = \n", cursor: 10)
-        _ = memory.plan(uri: "file:///a.py", canvas: a.tokens, hole: a.hole, model: b.model, capacity: b.canvasLimit + 8, refreshEvery: 8)
-        #expect(memory.plan(uri: "file:///b.py", canvas: a.tokens, hole: a.hole, model: b.model, capacity: b.canvasLimit + 8, refreshEvery: 8)?.recompute == nil)
+        #expect(try plan("file:///a.py", a)?.recompute == nil)
+        #expect(try plan("file:///a.py", a)?.recompute != nil)
+        #expect(try plan("file:///b.py", a)?.recompute == nil)                       // another document
         let far = canvas(b, String(repeating: "zzz = qqq\n", count: 30) + "y = \n", cursor: 304)
-        #expect(memory.plan(uri: "file:///b.py", canvas: far.tokens, hole: far.hole, model: b.model, capacity: b.canvasLimit + 8, refreshEvery: 8)?.recompute == nil)
-        // refreshEvery: the ninth reuse is a full refresh.
-        var last: CacheReuse?
-        for _ in 0..<9 { last = memory.plan(uri: "file:///b.py", canvas: far.tokens, hole: far.hole, model: b.model, capacity: b.canvasLimit + 8, refreshEvery: 8) }
-        #expect(last?.recompute == nil)
-        #expect(memory.plan(uri: "file:///b.py", canvas: far.tokens, hole: far.hole, model: b.model, capacity: b.canvasLimit + 8, refreshEvery: 0) == nil)
+        #expect(try plan("file:///b.py", far)?.recompute == nil)                     // everything changed
+        var reused = 0
+        for _ in 0..<9 { if try plan("file:///b.py", far)?.recompute != nil { reused += 1 } }
+        #expect(reused == 8)                                                          // the ninth is a full refresh
+        _ = try plan("file:///b.py", far, run: false)                                // planned, never run (cancelled):
+        memory.forget()                                                               // what LocalDecoder then does
+        #expect(try plan("file:///b.py", far)?.recompute == nil)
+        #expect(try plan("file:///b.py", far, every: 0) == nil)
     }
 }
