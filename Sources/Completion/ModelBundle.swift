@@ -42,7 +42,8 @@ public final class ModelBundle: @unchecked Sendable {
         maskID = mask
         let ckpt: Checkpoint
         do { ckpt = try Checkpoint(directory: directory) } catch { throw ModelError.weights("\(error)") }
-        model = try DiffusionTransformer(config: cfg, weights: ckpt, pool: .init(threads: threads), precision: weights)
+        model = try DiffusionTransformer(config: cfg, weights: ckpt, pool: .init(threads: threads), precision: weights,
+                                         panelCache: Self.panelCacheFile(directory: directory, configPath: configPath, checkpoint: ckpt, precision: weights))
         config = cfg; tokenizer = tok
         var forb: Set<Int32> = [mask]
         let ends = Set([cfg.padTokenID, cfg.eosTokenID].compactMap { $0 })
@@ -52,6 +53,25 @@ public final class ModelBundle: @unchecked Sendable {
         contextWindow = (raw?["unmask_context_window"] as? NSNumber)?.intValue
         warnings = tok.warnings
         loadMilliseconds = Double((ContinuousClock.now - t0).components.attoseconds) / 1e15 + Double((ContinuousClock.now - t0).components.seconds) * 1000
+    }
+
+    /// Where this model's packed panels are kept between loads: `.unmask-cache/` in the model folder when
+    /// it can be written, else `$XDG_CACHE_HOME/unmask` (or `~/.cache/unmask`); `UNMASK_PANEL_CACHE=0` turns it off.
+    static func panelCacheFile(directory: String, configPath: String, checkpoint: Checkpoint, precision: DiffusionTransformer.WeightPrecision) -> (path: String, key: String)? {
+        let env = ProcessInfo.processInfo.environment
+        if env["UNMASK_PANEL_CACHE"] == "0" { return nil }
+        let config = (try? Data(contentsOf: URL(fileURLWithPath: configPath))) ?? Data()
+        var h: UInt64 = 0xcbf29ce484222325
+        for b in config { h = (h ^ UInt64(b)) &* 0x100000001b3 }
+        let key = "config \(String(h, radix: 16)) weights \(checkpoint.fingerprint)"
+        let name = "panels-\(precision.rawValue).bin"
+        if FileManager.default.isWritableFile(atPath: directory) {
+            return ((directory as NSString).appendingPathComponent(".unmask-cache/\(name)"), key)
+        }
+        let base = env["XDG_CACHE_HOME"].map { URL(fileURLWithPath: $0) } ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache")
+        var d: UInt64 = 0xcbf29ce484222325
+        for b in URL(fileURLWithPath: directory).standardizedFileURL.path.utf8 { d = (d ^ UInt64(b)) &* 0x100000001b3 }
+        return (base.appendingPathComponent("unmask/\(String(d, radix: 16))-\(name)").path, key)
     }
 
     /// The family's boundary tokens around `prefix … suffix` (Dream/DreamOn: `[bos] … [eos]`;

@@ -8,6 +8,7 @@ public enum BenchCommand {
            unmask bench lsp CASES.jsonl[.gz] [--limit N]
            unmask bench remote [--requests N] [--url URL --backend openai|inception --model M]
            unmask bench typing [--model DIR] [--keys N] [--deadline-ms MS] [--settings JSON]
+           unmask bench load [--model DIR] [--weights stored|f32|int8]
 
     Prints figures; the last stdout line is one JSON object. `training/bench_*.py` run the same
     computation in PyTorch / numpy / Hugging Face tokenizers in the same invocation and print ratios.
@@ -23,6 +24,7 @@ public enum BenchCommand {
         case "lsp": return LSPBench.run(rest)
         case "remote": return RemoteBench.run(rest)
         case "typing": return TypingBench.run(rest)
+        case "load": return LoadBench.run(rest)
         case "--help", "-h": Output.out(help); return 0
         default: Output.err("unknown benchmark '\(sub)'\n\n" + help); return 2
         }

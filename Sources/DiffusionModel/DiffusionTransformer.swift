@@ -50,9 +50,16 @@ public final class DiffusionTransformer: @unchecked Sendable {
     /// BF16-rounded activations (tolerance in `GoldenModelTests`); `.avx2` keeps activations in F32.
     public let isa: ISA
 
+    /// The mapped panel file this model's matrices live in (nil: they were packed in memory).
+    let panelCache: PanelCache?
+
+    /// `panelCache`: where packed panels are kept between loads (the key says which weights, precision
+    /// and layout they are): mapped when the file matches, else packed as usual and written there.
     public init(config c: ModelConfig, weights src: WeightSource, pool: ThreadPool = ThreadPool(), precision: WeightPrecision = .stored,
-                isa: ISA = .current) throws {
+                isa: ISA = .current, panelCache cacheFile: (path: String, key: String)? = nil) throws {
         config = c; self.pool = pool; self.precision = precision; self.isa = isa
+        let mapped = cacheFile.flatMap { PanelCache.open(path: $0.path, key: $0.key + " precision \(precision.rawValue) layout \(PanelCache.layoutVersion)") }
+        var packed: [PackedMatrix] = []
         let names = WeightNames.forFamily(c.family)
         let D = c.hiddenSize, H = c.numHeads, Hk = c.numKVHeads, Dh = c.headDim, I = c.intermediateSize, V = c.vocabSize
         let tied = c.tiedEmbeddings || !src.contains(names.lmHead)
@@ -66,17 +73,27 @@ public final class DiffusionTransformer: @unchecked Sendable {
             case .f32: return .f32
             }
         }
-        /// Packs [part rows × cols] tensors, one after another, straight from the source.
+        /// Packs [part rows × cols] tensors, one after another, straight from the source (or takes them
+        /// from the mapped panel cache).
         func pack(_ parts: [(String, Int)], cols: Int) throws -> PackedMatrix {
-            let p = PackedMatrix(rows: parts.reduce(0) { $0 + $1.1 }, cols: cols, format: format(parts[0].0))
+            let rows = parts.reduce(0) { $0 + $1.1 }, fmt = format(parts[0].0)
+            if let mapped, let m = mapped.take(rows: rows, cols: cols, format: fmt) {
+                params += rows * cols; bytes += m.byteCount; packed.append(m)
+                return m
+            }
+            let p = PackedMatrix(rows: rows, cols: cols, format: fmt)
             do {
                 var offset = 0
                 for (n, r) in parts {
-                    try src.withReader(n, shape: [r, cols]) { read in p.setRows(offset, count: r) { i, j in read(i * cols + j) } }
+                    let copied = p.format == .bf16
+                        ? try src.withBF16Bits(n, shape: [r, cols]) { bits in p.setRowsBF16(offset, count: r, bits: bits, pool: pool) } : nil
+                    if copied == nil {
+                        try src.withReader(n, shape: [r, cols]) { read in p.setRows(offset, count: r) { i, j in read(i * cols + j) } }
+                    }
                     offset += r; params += r * cols
                 }
             } catch { p.deallocate(); throw error }
-            bytes += p.byteCount
+            bytes += p.byteCount; packed.append(p)
             return p
         }
         embed = try pack([(names.embed, V)], cols: D)
@@ -104,6 +121,11 @@ public final class DiffusionTransformer: @unchecked Sendable {
         weightBytes = bytes
         storedParameterCount = params
         rope = RoPETable(headDim: Dh, theta: c.ropeTheta, positions: min(c.maxPositions, 16384))
+        panelCache = mapped                  // kept alive while any matrix points into it
+        if !(mapped?.complete ?? false) {
+            // Best effort: a folder that cannot be written only means the next load packs again.
+            if let f = cacheFile { try? PanelCache.write(path: f.path, key: f.key + " precision \(precision.rawValue) layout \(PanelCache.layoutVersion)", matrices: packed) }
+        }
     }
 
     /// Small problems take the direct kernel; large ones the GEMM formulation (same result within 1e-5).

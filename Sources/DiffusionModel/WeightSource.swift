@@ -10,7 +10,14 @@ public protocol WeightSource {
     func withReader<R>(_ name: String, shape: [Int], _ body: ((Int) -> Float) throws -> R) throws -> R
     /// The stored dtype ("F32", "BF16", "F16", …), which decides the in-memory panel format.
     func storedDType(_ name: String) -> String?
+    /// For a tensor stored as BF16: its raw row-major bits (2 bytes each, possibly unaligned) inside
+    /// `body`, so that BF16 panels are filled by copying; nil for other dtypes and generated sources.
+    func withBF16Bits<R>(_ name: String, shape: [Int], _ body: (UnsafeRawPointer) throws -> R) throws -> R?
     var description: String { get }
+}
+
+extension WeightSource {
+    public func withBF16Bits<R>(_ name: String, shape: [Int], _ body: (UnsafeRawPointer) throws -> R) throws -> R? { nil }
 }
 
 extension Checkpoint: WeightSource {
@@ -22,6 +29,11 @@ extension Checkpoint: WeightSource {
         do { return try v.floats() } catch { throw ModelError.weights("\(error)") }
     }
     public func storedDType(_ name: String) -> String? { (try? view(name))?.dtype.rawValue }
+    public func withBF16Bits<R>(_ name: String, shape: [Int], _ body: (UnsafeRawPointer) throws -> R) throws -> R? {
+        guard contains(name), let v = try? view(name), v.dtype == .bf16 else { return nil }
+        guard v.shape == shape else { throw ModelError.wrongShape(tensor: name, expected: shape, actual: v.shape) }
+        return try v.withRawBytes { try body($0.baseAddress!) }
+    }
     public func withReader<R>(_ name: String, shape: [Int], _ body: ((Int) -> Float) throws -> R) throws -> R {
         guard contains(name) else { throw ModelError.missingTensor(directory: directory, tensor: name) }
         let v: TensorView

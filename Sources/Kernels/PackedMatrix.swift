@@ -21,6 +21,8 @@ public struct PackedMatrix: @unchecked Sendable {
     public let storage: UnsafeMutableRawPointer
     /// `.int8` only: [panelCount·16] per-row scales (zero past `rows`).
     public let scales: UnsafeMutablePointer<Float>?
+    /// False for panels in memory this matrix does not own (a mapped panel cache).
+    let owned: Bool
 
     public var bytesPerK: Int { Self.bytesPerK(format) }
     /// Bytes of one panel (BF16 pads an odd `cols` to a whole k-pair).
@@ -29,9 +31,17 @@ public struct PackedMatrix: @unchecked Sendable {
     static func panelBytes(_ f: Format, cols: Int) -> Int { f == .bf16 ? (cols + 1) / 2 * 64 : cols * bytesPerK(f) }
     static func bytesPerK(_ f: Format) -> Int { f == .f32 ? 64 : f == .bf16 ? 32 : 16 }
 
+    /// Panels that already exist (a mapped panel cache, laid out as `storage` and `scales` would be);
+    /// not owned: `deallocate` leaves them.
+    public init(rows: Int, cols: Int, format: Format, existing storage: UnsafeMutableRawPointer, scales: UnsafeMutablePointer<Float>?) {
+        self.rows = rows; self.cols = cols; self.format = format; self.storage = storage; self.scales = scales
+        panelCount = (rows + 15) / 16
+        owned = false
+    }
+
     /// A zeroed matrix to be filled with `setRows`.
     public init(rows: Int, cols: Int, format: Format = .f32) {
-        self.rows = rows; self.cols = cols; self.format = format
+        self.rows = rows; self.cols = cols; self.format = format; owned = true
         panelCount = (rows + 15) / 16
         let bytes = panelCount * Self.panelBytes(format, cols: cols)
         storage = .allocate(byteCount: max(bytes, 1), alignment: 64)
@@ -84,6 +94,29 @@ public struct PackedMatrix: @unchecked Sendable {
         }
     }
 
+    /// `.bf16` only: rows `offset ..< offset+count` copied from row-major BF16 bits `src` [count, cols]
+    /// (2 bytes each, alignment not assumed), rows split over `pool`: a checkpoint stored in BF16 goes
+    /// into its panels with no conversion (load time), exactly as `setRows` would put it.
+    public func setRowsBF16(_ offset: Int, count: Int, bits src: UnsafeRawPointer, pool: ThreadPool) {
+        precondition(format == .bf16)
+        let h = storage.assumingMemoryBound(to: UInt16.self)
+        let panelHalves = panelBytes / 2, cols = self.cols
+        pool.forEachRange(count, minimumPerLane: 64) { rows in
+            for i in rows {
+                let r = offset + i
+                let base = h + (r / 16) * panelHalves + (r % 16) * 2
+                let row = src + i * cols * 2
+                var c = 0
+                while c + 1 < cols {
+                    let pair = row.loadUnaligned(fromByteOffset: c * 2, as: UInt32.self)
+                    (UnsafeMutableRawPointer(base + (c / 2) * 32)).storeBytes(of: pair, as: UInt32.self)
+                    c += 2
+                }
+                if c < cols { base[(c / 2) * 32] = row.loadUnaligned(fromByteOffset: c * 2, as: UInt16.self) }
+            }
+        }
+    }
+
     /// Packs from a contiguous row-major F32 buffer [rows, cols].
     public init(rows: Int, cols: Int, format: Format = .f32, rowMajor src: UnsafePointer<Float>) {
         self.init(rows: rows, cols: cols, format: format) { r, c in src[r * cols + c] }
@@ -111,7 +144,7 @@ public struct PackedMatrix: @unchecked Sendable {
         return UInt16((b &+ 0x7FFF &+ ((b >> 16) & 1)) >> 16)
     }
 
-    public func deallocate() { storage.deallocate(); scales?.deallocate() }
+    public func deallocate() { if owned { storage.deallocate(); scales?.deallocate() } }
 }
 
 /// How the micro-kernels read one k-step (16 output features) of a panel as two SIMD8 halves.

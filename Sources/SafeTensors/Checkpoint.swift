@@ -45,6 +45,17 @@ public final class Checkpoint: @unchecked Sendable {
     }
 
     public var tensorNames: [String] { Array(weightMap.keys) }
+
+    /// The weight files' names, sizes and modification times: changes when any of them does (the key
+    /// of derived caches such as packed panels).
+    public var fingerprint: String {
+        Set(weightMap.values).sorted().map { f -> String in
+            let a = try? FileManager.default.attributesOfItem(atPath: (directory as NSString).appendingPathComponent(f))
+            let size = (a?[.size] as? NSNumber)?.intValue ?? -1
+            let time = (a?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1
+            return "\(f):\(size):\(Int(time * 1000))"
+        }.joined(separator: ",")
+    }
     public func contains(_ name: String) -> Bool { weightMap[name] != nil }
 
     public func view(_ name: String) throws -> TensorView {

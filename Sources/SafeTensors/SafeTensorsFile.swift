@@ -134,6 +134,9 @@ public struct TensorView: @unchecked Sendable {
         }
     }
 
+    /// The stored bytes, row-major, valid inside `body` (no conversion, no copy).
+    public func withRawBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R { try file.withBytes(info, body) }
+
     /// The tensor converted to F32, row-major.
     public func floats() throws -> [Float] {
         var out = [Float](repeating: 0, count: info.elementCount)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import DiffusionModel
+import SafeTensors
 
 @Suite struct CacheReuseTests {
     /// RoPE attention depends on position differences only, so the same tokens at positions shifted by
@@ -32,5 +33,31 @@ import Testing
                 #expect(zip(gv, wv).map { abs($0 - $1) }.max()! <= 1e-4 * wv.map { abs($0) }.max()!)
             }
         }
+    }
+}
+
+@Suite struct PanelCacheTests {
+    /// The second load maps the panels the first one wrote: the same logits bit for bit, with no repacking;
+    /// a changed key (other weights, precision or layout) or a damaged file is repacked, never trusted.
+    @Test(arguments: ["qwen2", "llada"])
+    func mappedPanelsGiveTheSameLogits(layout: String) throws {
+        let dir = fixtures.appendingPathComponent(layout + "/bf16")
+        let cfg = try ModelConfig.load(path: dir.appendingPathComponent("config.json").path)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("panels-\(UUID().uuidString).bin").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let ids: [Int32] = (0..<12).map { Int32(($0 * 41) % 290) }
+        let first = try DiffusionTransformer(config: cfg, weights: try Checkpoint(directory: dir.path), isa: .avx2, panelCache: (path, "k1"))
+        #expect(first.panelCache == nil && FileManager.default.fileExists(atPath: path))
+        let second = try DiffusionTransformer(config: cfg, weights: try Checkpoint(directory: dir.path), isa: .avx2, panelCache: (path, "k1"))
+        #expect(second.panelCache?.complete == true)
+        #expect(try first.forward(tokens: ids, rows: Array(0..<12)).values == second.forward(tokens: ids, rows: Array(0..<12)).values)
+        let other = try DiffusionTransformer(config: cfg, weights: try Checkpoint(directory: dir.path), isa: .avx2, panelCache: (path, "k2"))
+        #expect(other.panelCache == nil)
+        // A damaged file: truncated in the middle of the panels.
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: path))
+        let damaged = try DiffusionTransformer(config: cfg, weights: try Checkpoint(directory: dir.path), isa: .avx2, panelCache: (path, "k2"))
+        #expect(damaged.panelCache == nil)
+        #expect(try damaged.forward(tokens: ids, rows: Array(0..<12)).values == first.forward(tokens: ids, rows: Array(0..<12)).values)
     }
 }
