@@ -13,7 +13,16 @@ Layouts: qwen2 (Dream-style, untied lm_head, q/k/v bias), qwen2-tied (Open-dCode
 q/k norms, no bias), llada (LlamaForCausalLM maths saved under LLaDA's OLMo-style names and config keys).
 Tolerances checked by the Swift tests: F32 max|Δ| ≤ 1e-4 × max|logit| and equal argmax; BF16 ≤ 2e-2 × max|logit|.
 
-Usage: python3 training/make_model_fixtures.py Tests/Fixtures/models
+Checkpoints as transformers >= 5 saves them (`save_pretrained`: `rope_parameters`, `layer_types`, …, the
+config.json written by transformers itself, F32 weights), each with one RoPE type and biases the layout allows:
+  tf5-qwen2          Qwen2ForCausalLM, rope_parameters {rope_theta 1e6, default}
+  tf5-qwen2-linear   Qwen2ForCausalLM, linear scaling (factor 2)
+  tf5-qwen3-yarn     Qwen3ForCausalLM, YaRN (factor 4 over 128 original positions), attention_bias (q/k/v/o biases)
+  tf5-llama3         LlamaForCausalLM, llama3 scaling (factor 8, 64 original positions), attention_bias
+Their cases reach positions past the original context so the scaled frequencies matter.
+Fixtures were made with transformers 5.24.0 and torch 2.13 (recorded in each cases.json).
+
+Usage: python3 training/make_model_fixtures.py Tests/Fixtures/models [names…]
 """
 import copy, json, os, sys
 import torch
@@ -91,10 +100,51 @@ def build(name):
                    "mask_token_id": 299, "eos_token_id": 298, "pad_token_id": 298, "activation_type": "silu", "block_type": "llama"}
     return model, out_cfg
 
+def build_tf5(name):
+    common = dict(vocab_size=V, hidden_size=D, num_hidden_layers=L, num_attention_heads=H, num_key_value_heads=HK,
+                  intermediate_size=I, rms_norm_eps=1e-6, max_position_embeddings=512, tie_word_embeddings=False)
+    if name == "tf5-qwen2":
+        cfg = Qwen2Config(**common, rope_parameters={"rope_type": "default", "rope_theta": 1e6}); cls = Qwen2ForCausalLM
+    elif name == "tf5-qwen2-linear":
+        cfg = Qwen2Config(**common, rope_parameters={"rope_type": "linear", "rope_theta": 1e6, "factor": 2.0}); cls = Qwen2ForCausalLM
+    elif name == "tf5-qwen3-yarn":
+        cfg = Qwen3Config(**common, head_dim=DH, attention_bias=True,
+                          rope_parameters={"rope_type": "yarn", "rope_theta": 10000.0, "factor": 4.0, "original_max_position_embeddings": 128})
+        cls = Qwen3ForCausalLM
+    elif name == "tf5-llama3":
+        cfg = LlamaConfig(**common, attention_bias=True,
+                          rope_parameters={"rope_type": "llama3", "rope_theta": 500000.0, "factor": 8.0, "low_freq_factor": 1.0,
+                                           "high_freq_factor": 4.0, "original_max_position_embeddings": 64})
+        cls = LlamaForCausalLM
+    cfg._attn_implementation = "eager"
+    return cls(cfg)
+
+def main_tf5(out, names):
+    import transformers
+    for idx, name in enumerate(["tf5-qwen2", "tf5-qwen2-linear", "tf5-qwen3-yarn", "tf5-llama3"]):
+        if names and name not in names: continue
+        g = torch.Generator().manual_seed(200 + idx)
+        model = build_tf5(name); randomize(model, g); model.eval()
+        d = os.path.join(out, name)
+        model.save_pretrained(d)                       # config.json and model.safetensors exactly as transformers writes them
+        ids = torch.randint(0, V, (24,), generator=g).tolist()
+        cases = [{"ids": ids}, {"ids": ids[:20], "positions": list(range(150, 170))},
+                 {"ids": ids[:16], "positions": [0, 3, 40, 70, 100, 130, 160, 200, 230, 260, 300, 340, 380, 420, 470, 511]}]
+        for c in cases:
+            c["logits"] = run(model, c["ids"], c.get("positions")).flatten().tolist()
+        rot = model.model.rotary_emb
+        json.dump({"vocab": V, "cases": cases, "inv_freq": rot.inv_freq.tolist(), "attention_scaling": float(rot.attention_scaling),
+                   "transformers": transformers.__version__, "torch": torch.__version__},
+                  open(os.path.join(d, "cases.json"), "w"))
+        print(name, "ok", file=sys.stderr)
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "Tests/Fixtures/models"
+    names = set(sys.argv[2:])
     torch.manual_seed(0)
+    main_tf5(out, names)
     for idx, name in enumerate(["qwen2", "qwen2-tied", "qwen3", "llada"]):
+        if names and name not in names: continue
         g = torch.Generator().manual_seed(100 + idx)
         model, out_cfg = build(name)
         randomize(model, g)

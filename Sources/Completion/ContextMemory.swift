@@ -29,7 +29,7 @@ final class ContextMemory: @unchecked Sendable {
            let layout = Self.align(old: e.canvas, new: canvas, hole: hole) {
             if spare == nil { spare = KVCache(config: model.config, capacity: capacity) }
             let next = spare!
-            next.fill(from: old, segments: layout.keep, newLength: canvas.count, headDim: model.config.headDim, theta: model.config.ropeTheta)
+            next.fill(from: old, segments: layout.keep, newLength: canvas.count, rope: model.rope)
             spare = old; current = next
             entry = Entry(uri: uri, canvas: canvas, reuses: e.reuses + 1)
             return CacheReuse(cache: next, recompute: layout.recompute, refreshIgnoresDeadline: false)

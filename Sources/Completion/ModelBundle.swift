@@ -18,8 +18,10 @@ public final class ModelBundle: @unchecked Sendable {
     public let loadMilliseconds: Double
     public let warnings: [String]
 
+    /// `memoryAvailable`: what the system can give (checked against `MemoryEstimate` before the weights
+    /// are mapped); nil skips the check.
     public init(directory: String, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                weights: DiffusionTransformer.WeightPrecision = .stored) throws {
+                weights: DiffusionTransformer.WeightPrecision = .stored, memoryAvailable: Int? = MemoryEstimate.availableBytes()) throws {
         let t0 = ContinuousClock.now
         self.directory = directory
         var isDir: ObjCBool = false
@@ -42,6 +44,9 @@ public final class ModelBundle: @unchecked Sendable {
         maskID = mask
         let ckpt: Checkpoint
         do { ckpt = try Checkpoint(directory: directory) } catch { throw ModelError.weights("\(error)") }
+        let storedBF16 = ckpt.storedDType(WeightNames.forFamily(cfg.family).embed) == "BF16"
+        try MemoryEstimate(config: cfg, precision: weights, storedBF16: storedBF16)
+            .check(available: memoryAvailable, model: directory, config: cfg, storedBF16: storedBF16)
         model = try DiffusionTransformer(config: cfg, weights: ckpt, pool: .init(threads: threads), precision: weights,
                                          panelCache: Self.panelCacheFile(directory: directory, configPath: configPath, checkpoint: ckpt, precision: weights))
         config = cfg; tokenizer = tok

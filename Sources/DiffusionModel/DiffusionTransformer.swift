@@ -19,6 +19,7 @@ struct LayerWeights {
     let qNorm: [Float]?          // [Dh]
     let kNorm: [Float]?          // [Dh]
     let o: PackedMatrix          // [D, H·Dh]
+    let oBias: [Float]?          // [D]
     let mlpNorm: [Float]         // [D]
     let gateUp: PackedMatrix     // [2I, D]: gate rows, then up
     let down: PackedMatrix       // [D, I]
@@ -35,7 +36,8 @@ public final class DiffusionTransformer: @unchecked Sendable {
     let layers: [LayerWeights]
     let finalNorm: [Float]           // [D]
     let lmHead: PackedMatrix         // [V, D]
-    let rope: RoPETable
+    /// cos/sin per position for the checkpoint's RoPE type (the cache re-rotation reads its inv_freq).
+    public let rope: RoPETable
     /// Bytes held by weights in memory (packed, in their in-memory format).
     public let weightBytes: Int
     /// Bytes the checkpoint stores (e.g. BF16 on disk).
@@ -110,6 +112,7 @@ public final class DiffusionTransformer: @unchecked Sendable {
                 qNorm: c.qkNorm ? try src.floats(n(.qNorm), shape: [Dh]) : nil,
                 kNorm: c.qkNorm ? try src.floats(n(.kNorm), shape: [Dh]) : nil,
                 o: try pack([(n(.o), D)], cols: H * Dh),
+                oBias: c.oBias ? try src.floats(n(.oBias), shape: [D]) : nil,
                 mlpNorm: try src.floats(n(.mlpNorm), shape: [D]),
                 gateUp: try pack([(n(.gate), I), (n(.up), I)], cols: D),
                 down: try pack([(n(.down), D)], cols: I)))
@@ -120,7 +123,8 @@ public final class DiffusionTransformer: @unchecked Sendable {
         lmHead = tied ? embed : try pack([(names.lmHead, V)], cols: D)
         weightBytes = bytes
         storedParameterCount = params
-        rope = RoPETable(headDim: Dh, theta: c.ropeTheta, positions: min(c.maxPositions, 16384))
+        rope = RoPETable(inverseFrequencies: c.rope.inverseFrequencies(headDim: Dh), attentionFactor: Float(c.rope.attentionFactor),
+                         positions: min(c.maxPositions, 16384))
         panelCache = mapped                  // kept alive while any matrix points into it
         if !(mapped?.complete ?? false) {
             // Best effort: a folder that cannot be written only means the next load packs again.
@@ -270,6 +274,7 @@ public final class DiffusionTransformer: @unchecked Sendable {
             } }
             att.withUnsafeBufferPointer { ap in x.withUnsafeMutableBufferPointer { xp in
                 Matmul.gemm(ap.baseAddress!, m: n, l.o, xp.baseAddress!, accumulate: true, pool: pool, isa: isa)
+                if let b = l.oBias { for i in 0..<n { for j in 0..<D { xp[i * D + j] += b[j] } } }
             } }
             x.withUnsafeBufferPointer { xp in h.withUnsafeMutableBufferPointer { hp in l.mlpNorm.withUnsafeBufferPointer { wp in
                 rmsNorm(xp.baseAddress!, wp.baseAddress!, hp.baseAddress!, rows: n)

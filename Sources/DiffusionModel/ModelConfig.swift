@@ -8,6 +8,8 @@ public enum ModelFamily: String, Sendable {
     case qwen3
     /// OLMo-style names `model.transformer.blocks.N.*`: LLaDA-8B Base/Instruct/1.5.
     case llada
+    /// Llama names (the Qwen2 table): no q/k norm, q/k/v/o biases only with `attention_bias`.
+    case llama
 }
 
 /// A checkpoint's `config.json`, read by its own key names, plus the per-model facts the denoiser needs.
@@ -22,10 +24,14 @@ public struct ModelConfig: Sendable, Equatable {
     public var intermediateSize: Int      // intermediate_size | mlp_hidden_size
     public var vocabSize: Int             // vocab_size | embedding_size
     public var rmsNormEps: Float
-    public var ropeTheta: Double
+    /// rope_parameters | rope_theta + rope_scaling (`RotaryEmbedding.read`).
+    public var rope: RotaryEmbedding
+    public var ropeTheta: Double { rope.theta }
     public var maxPositions: Int          // max_position_embeddings | max_sequence_length
     public var tiedEmbeddings: Bool       // tie_word_embeddings | weight_tying
     public var qkvBias: Bool
+    /// o_proj has a bias (Qwen3 and Llama `attention_bias`; never Qwen2).
+    public var oBias: Bool
     public var qkNorm: Bool
     /// Position i is predicted from the hidden state at i−1 (Dream family, CoDA, Open-dCoder).
     public var shiftedLogits: Bool
@@ -73,6 +79,8 @@ public struct ModelConfig: Sendable, Equatable {
         let mt = (modelType ?? "").lowercased()
         if a == "LLaDAModelLM" || mt == "llada" {
             family = .llada
+        } else if a.hasPrefix("Llama") || mt == "llama" {
+            family = .llama
         } else if a.hasPrefix("Qwen3") || mt == "qwen3" || a == "CoDALanguageModel" || mt == "coda" {
             family = .qwen3
         } else if a.hasPrefix("Qwen2") || mt == "qwen2" || a == "DreamModel" || mt == "dream" {
@@ -81,25 +89,24 @@ public struct ModelConfig: Sendable, Equatable {
             throw ModelError.unsupportedArchitecture(path: path, architectures: archs, modelType: modelType)
         }
         architecture = a.isEmpty ? (modelType ?? "") : a
-        if let rs = o["rope_scaling"], !(rs is NSNull) {
-            throw ModelError.invalidConfigValue(path: path, key: "rope_scaling", value: "\(rs) (only plain RoPE is supported)")
-        }
+        try ConfigKeys.check(o, family: family, path: path)
         switch family {
         case .llada:
             hiddenSize = try int("d_model"); numLayers = try int("n_layers"); numHeads = try int("n_heads")
-            numKVHeads = optInt("n_kv_heads") ?? numHeads
+            numKVHeads = optInt("n_kv_heads") ?? (o["multi_query_attention"] as? Bool == true ? 1 : numHeads)
             intermediateSize = try int("mlp_hidden_size")
             vocabSize = try int("embedding_size", "vocab_size")
             maxPositions = try int("max_sequence_length")
             tiedEmbeddings = o["weight_tying"] as? Bool ?? false
-            qkvBias = o["include_qkv_bias"] as? Bool ?? false || o["include_bias"] as? Bool ?? false
-            qkNorm = o["attention_layer_norm"] as? Bool ?? false
+            qkvBias = o["include_qkv_bias"] as? Bool ?? false
+            oBias = false
+            qkNorm = false                   // attention_layer_norm (over d_model) is refused by ConfigKeys
             shiftedLogits = o["shift_logits"] as? Bool ?? false
             maskTokenID = optID("mask_token_id") ?? 126336
             rmsNormEps = Float(try double("rms_norm_eps", 1e-5))
-            ropeTheta = try double("rope_theta", 500000)
+            rope = try RotaryEmbedding.read(o, path: path, defaultTheta: 500000, maxPositions: maxPositions)
             headDim = hiddenSize / numHeads
-        case .qwen2, .qwen3:
+        case .qwen2, .qwen3, .llama:
             hiddenSize = try int("hidden_size"); numLayers = try int("num_hidden_layers"); numHeads = try int("num_attention_heads")
             numKVHeads = optInt("num_key_value_heads") ?? numHeads
             intermediateSize = try int("intermediate_size")
@@ -107,12 +114,15 @@ public struct ModelConfig: Sendable, Equatable {
             maxPositions = optInt("max_position_embeddings") ?? 32768
             let tieDefault = family == .qwen3 && a != "CoDALanguageModel"
             tiedEmbeddings = o["tie_word_embeddings"] as? Bool ?? tieDefault
+            // transformers: Qwen2 always has q/k/v biases and none on o_proj; Qwen3 and Llama put
+            // `attention_bias` on all four projections.
             qkvBias = family == .qwen2 ? true : (o["attention_bias"] as? Bool ?? false)
+            oBias = family == .qwen2 ? false : qkvBias
             qkNorm = family == .qwen3
             shiftedLogits = o["shift_logits"] as? Bool ?? true
             maskTokenID = optID("mask_token_id")
             rmsNormEps = Float(try double("rms_norm_eps", 1e-6))
-            ropeTheta = try double("rope_theta", 10000)
+            rope = try RotaryEmbedding.read(o, path: path, defaultTheta: 10000, maxPositions: maxPositions)
             headDim = optInt("head_dim") ?? hiddenSize / numHeads
         }
         padTokenID = optID("pad_token_id"); eosTokenID = optID("eos_token_id"); bosTokenID = optID("bos_token_id")

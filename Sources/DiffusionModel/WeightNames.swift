@@ -4,14 +4,14 @@ public struct WeightNames: Sendable {
     let layer: @Sendable (Int, Part) -> String
 
     public enum Part: Sendable {
-        case attnNorm, q, k, v, o, qBias, kBias, vBias, qNorm, kNorm, mlpNorm, gate, up, down
+        case attnNorm, q, k, v, o, qBias, kBias, vBias, oBias, qNorm, kNorm, mlpNorm, gate, up, down
     }
 
     public func name(layer i: Int, _ p: Part) -> String { layer(i, p) }
 
     public static func forFamily(_ f: ModelFamily) -> WeightNames {
         switch f {
-        case .qwen2, .qwen3:
+        case .qwen2, .qwen3, .llama:
             return WeightNames(embed: "model.embed_tokens.weight", finalNorm: "model.norm.weight", lmHead: "lm_head.weight") { i, p in
                 let l = "model.layers.\(i)."
                 switch p {
@@ -23,6 +23,7 @@ public struct WeightNames: Sendable {
                 case .qBias: return l + "self_attn.q_proj.bias"
                 case .kBias: return l + "self_attn.k_proj.bias"
                 case .vBias: return l + "self_attn.v_proj.bias"
+                case .oBias: return l + "self_attn.o_proj.bias"
                 case .qNorm: return l + "self_attn.q_norm.weight"
                 case .kNorm: return l + "self_attn.k_norm.weight"
                 case .mlpNorm: return l + "post_attention_layernorm.weight"
@@ -43,6 +44,7 @@ public struct WeightNames: Sendable {
                 case .qBias: return l + "q_proj.bias"
                 case .kBias: return l + "k_proj.bias"
                 case .vBias: return l + "v_proj.bias"
+                case .oBias: return l + "attn_out.bias"
                 case .qNorm: return l + "q_norm.weight"
                 case .kNorm: return l + "k_norm.weight"
                 case .mlpNorm: return l + "ff_norm.weight"

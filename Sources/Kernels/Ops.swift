@@ -163,27 +163,40 @@ public enum Ops {
     }
 }
 
-/// cos/sin tables for rotary embeddings: row p holds cos(p·θ^(-2i/d)) for i < d/2, computed in
-/// Float as `transformers` does (inv_freq in float32, then position × inv_freq). Immutable after init.
-/// Shapes: cosTable, sinTable [positions, headDim/2].
+/// cos/sin tables for rotary embeddings: row p holds a·cos(p·inv_freq_i) and a·sin(p·inv_freq_i) for
+/// i < d/2, computed in Float as `transformers` does (position × inv_freq in float32, then cos/sin,
+/// times the attention factor a, which is 1 except for YaRN). Immutable after init.
+/// Shapes: inverseFrequencies [headDim/2]; cosTable, sinTable [positions, headDim/2].
 public final class RoPETable: @unchecked Sendable {
     public let headDim: Int
-    public let theta: Double
     public let positions: Int
+    /// inv_freq_i, as the checkpoint's RoPE type computes them (`RotaryEmbedding` in DiffusionModel).
+    public let inverseFrequencies: [Float]
+    public let attentionFactor: Float
     private let cosTable: UnsafeMutablePointer<Float>
     private let sinTable: UnsafeMutablePointer<Float>
 
-    public init(headDim: Int, theta: Double, positions: Int) {
-        self.headDim = headDim; self.theta = theta; self.positions = positions
+    /// Plain RoPE: inv_freq_i = θ^(−2i/headDim).
+    public convenience init(headDim: Int, theta: Double, positions: Int) {
+        self.init(inverseFrequencies: RoPETable.plainInverseFrequencies(headDim: headDim, theta: theta), attentionFactor: 1, positions: positions)
+    }
+
+    public init(inverseFrequencies: [Float], attentionFactor: Float, positions: Int) {
+        headDim = 2 * inverseFrequencies.count; self.positions = positions
+        self.inverseFrequencies = inverseFrequencies; self.attentionFactor = attentionFactor
         let half = headDim / 2
-        let invFreq = (0..<half).map { i in Float(1.0 / pow(theta, Double(2 * i) / Double(headDim))) }
         cosTable = .allocate(capacity: positions * half); sinTable = .allocate(capacity: positions * half)
         for p in 0..<positions {
             for i in 0..<half {
-                let f = Float(p) * invFreq[i]
-                cosTable[p * half + i] = cosf(f); sinTable[p * half + i] = sinf(f)
+                let f = Float(p) * inverseFrequencies[i]
+                cosTable[p * half + i] = cosf(f) * attentionFactor; sinTable[p * half + i] = sinf(f) * attentionFactor
             }
         }
+    }
+
+    /// θ^(−2i/d) for i < d/2 (transformers' `_compute_default_rope_parameters`).
+    public static func plainInverseFrequencies(headDim: Int, theta: Double) -> [Float] {
+        (0..<(headDim / 2)).map { i in Float(1.0 / pow(theta, Double(2 * i) / Double(headDim))) }
     }
 
     deinit { cosTable.deallocate(); sinTable.deallocate() }

@@ -3,6 +3,8 @@ import Testing
 @testable import Completion
 import Tokenizer
 import Denoiser
+import DiffusionModel
+import SafeTensors
 
 let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
@@ -182,5 +184,23 @@ extension Tag {
         try #"{"architectures":["RWKVForCausalLM"],"model_type":"rwkv"}"#.write(to: dir.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)
         do { _ = try ModelBundle(directory: dir.path); Issue.record("an unknown architecture loaded") }
         catch { #expect("\(error)".contains("RWKVForCausalLM")) }
+    }
+
+    /// A model that would not fit is refused before its weights are read, with both figures and the
+    /// int8 alternative; the same folder loads when the memory is there.
+    @Test func aModelThatDoesNotFitIsRefusedWithTheFigure() throws {
+        let dir = repo.appendingPathComponent("models/\(ModelLocator.defaultName)")
+        let cfg = try ModelConfig.load(path: dir.appendingPathComponent("config.json").path)
+        let bf16 = try Checkpoint(directory: dir.path).storedDType(WeightNames.forFamily(cfg.family).embed) == "BF16"
+        let need = MemoryEstimate(config: cfg, precision: .stored, storedBF16: bf16).residentBytes
+        #expect(need > cfg.parameterCount * (bf16 ? 2 : 4))
+        do { _ = try ModelBundle(directory: dir.path, threads: 1, memoryAvailable: need / 2); Issue.record("loaded without the memory") }
+        catch let e as ModelError {
+            guard case let .notEnoughMemory(_, needed, available, _, int8) = e else { Issue.record("\(e)"); return }
+            #expect(needed == need && available == need / 2 && int8 != nil)
+            #expect(e.description.contains("weights: int8") && e.description.contains("Hint:"))
+        }
+        _ = try ModelBundle(directory: dir.path, threads: 1, memoryAvailable: need)
+        #expect(MemoryEstimate.availableBytes().map { $0 > 0 } ?? true)
     }
 }

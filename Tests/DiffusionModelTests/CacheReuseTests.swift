@@ -21,7 +21,7 @@ import SafeTensors
             let moved = KVCache(config: m.config, capacity: 40)
             a.length = 24
             let to = delta, from = 0
-            moved.fill(from: a, segments: [.init(from: from, to: to, count: 24)], newLength: 24 + to, headDim: m.config.headDim, theta: m.config.ropeTheta)
+            moved.fill(from: a, segments: [.init(from: from, to: to, count: 24)], newLength: 24 + to, rope: m.rope)
             for l in 0..<m.config.numLayers {
                 let n = 24 * moved.kvDim
                 let got = Array(UnsafeBufferPointer(start: moved.keys[l] + to * moved.kvDim, count: n))
