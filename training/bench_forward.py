@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Forward-pass peer: the same computation as `unmask bench forward` in PyTorch (`transformers` Qwen2,
-random weights in the Qwen2.5-0.5B shape, all-zeros 4-D attention mask, float32, same thread count),
-run in the same invocation, with and without the MKL vendor-check shim (a one-function LD_PRELOAD
+random weights in the Qwen2.5-0.5B shape, all-zeros 4-D attention mask, same thread count), run in the
+same invocation: in float32 with and without the MKL vendor-check shim, and in bfloat16 (oneDNN's
+AVX512-BF16 kernels where the CPU has them; Unmask holds the same weights as BF16) (a one-function LD_PRELOAD
 whose mkl_serv_intel_cpu_true returns 1; MKL otherwise runs its slow generic path on AMD CPUs).
 Prints both sides and the ratios (PyTorch time / Unmask time; > 1 means Unmask is faster).
 
@@ -13,13 +14,14 @@ TORCH_SIDE = r'''
 import json, sys, time, torch
 from transformers import Qwen2Config, Qwen2ForCausalLM
 T, R, B, threads = map(int, sys.argv[1:5])
+dtype = getattr(torch, sys.argv[5])
 torch.set_num_threads(threads)
 torch.manual_seed(0)
 cfg = Qwen2Config(vocab_size=151936, hidden_size=896, num_hidden_layers=24, num_attention_heads=14, num_key_value_heads=2,
                   intermediate_size=4864, rope_theta=1e6, tie_word_embeddings=True, max_position_embeddings=32768, attn_implementation="sdpa")
-m = Qwen2ForCausalLM(cfg).eval()
+m = Qwen2ForCausalLM(cfg).eval().to(dtype)
 ids = torch.tensor([[(i * 7919) % 151936 for i in range(T)]])
-mask = torch.zeros(1, 1, T, T)
+mask = torch.zeros(1, 1, T, T, dtype=dtype)
 def full():
     with torch.no_grad():
         out = m.model(input_ids=ids, attention_mask=mask, use_cache=True)
@@ -34,7 +36,7 @@ blk = torch.tensor([[(i * 7919) % 151936 for i in range(B)]])
 cts = []
 for _ in range(5):
     pkv2 = pkv
-    bm = torch.zeros(1, 1, B, T + B)
+    bm = torch.zeros(1, 1, B, T + B, dtype=dtype)
     t = time.perf_counter()
     with torch.no_grad():
         o = m.model(input_ids=blk, attention_mask=bm, past_key_values=pkv2, use_cache=True, position_ids=torch.arange(T, T + B)[None])
@@ -58,7 +60,8 @@ def main():
     for i in range(0, len(args), 2): opt[args[i][2:]] = int(args[i + 1])
     ours_argv = [exe, "bench", "forward", "--shape", "qwen2.5-0.5b", "--tokens", str(opt["tokens"]), "--rows", str(opt["rows"]),
                  "--block", str(opt["block"]), "--threads", str(opt["threads"])]
-    argv = [sys.executable, "-c", TORCH_SIDE, str(opt["tokens"]), str(opt["rows"]), str(opt["block"]), str(opt["threads"])]
+    argv = [sys.executable, "-c", TORCH_SIDE, str(opt["tokens"]), str(opt["rows"]), str(opt["block"]), str(opt["threads"]), "float32"]
+    argv_bf16 = argv[:-1] + ["bfloat16"]
     shim_env = dict(os.environ, LD_PRELOAD=shim())
     def run(cmd, env=None):
         return json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout.strip().splitlines()[-1])
@@ -67,22 +70,24 @@ def main():
     # bench_matmul.py keeps each shape's best. Every round is printed.
     rounds = []
     for r in range(opt["rounds"]):
-        rounds.append((run(ours_argv), run(argv), run(argv, shim_env)))
-        o, p, sh = rounds[-1]
+        rounds.append((run(ours_argv), run(argv), run(argv, shim_env), run(argv_bf16)))
+        o, p, sh, bf = rounds[-1]
         print(f"round {r + 1}: unmask {o['forward_ms']:.0f} / {o['cached_block_ms']:.0f} ms, pytorch {p['forward_ms']:.0f} / {p['cached_block_ms']:.0f}, "
-              f"shim {sh['forward_ms']:.0f} / {sh['cached_block_ms']:.0f}", flush=True)
+              f"shim {sh['forward_ms']:.0f} / {sh['cached_block_ms']:.0f}, bf16 {bf['forward_ms']:.0f} / {bf['cached_block_ms']:.0f}", flush=True)
     def best_of(i):
         side = min((rd[i] for rd in rounds), key=lambda x: x["forward_ms"])
         return dict(side, cached_block_ms=min(rd[i]["cached_block_ms"] for rd in rounds))
-    ours, plain, shimmed = best_of(0), best_of(1), best_of(2)
-    best = min((plain, shimmed), key=lambda r: r["forward_ms"])
+    ours, plain, shimmed, bf16 = best_of(0), best_of(1), best_of(2), best_of(3)
+    peers = (plain, shimmed, bf16)
+    best = min(peers, key=lambda r: r["forward_ms"])
     print(f"{'':28} {'full forward ms':>16} {'cached block ms':>16}")
     print(f"{'unmask':28} {ours['forward_ms']:16.0f} {ours['cached_block_ms']:16.1f}")
     print(f"{'pytorch (MKL as shipped)':28} {plain['forward_ms']:16.0f} {plain['cached_block_ms']:16.1f}")
     print(f"{'pytorch (MKL shim)':28} {shimmed['forward_ms']:16.0f} {shimmed['cached_block_ms']:16.1f}")
-    res = {"unmask": ours, "pytorch": plain, "pytorch_shim": shimmed,
+    print(f"{'pytorch bfloat16':28} {bf16['forward_ms']:16.0f} {bf16['cached_block_ms']:16.1f}")
+    res = {"unmask": ours, "pytorch": plain, "pytorch_shim": shimmed, "pytorch_bf16": bf16,
            "forward_ratio_vs_faster_pytorch": best["forward_ms"] / ours["forward_ms"],
-           "cached_ratio_vs_faster_pytorch": min(plain["cached_block_ms"], shimmed["cached_block_ms"]) / ours["cached_block_ms"],
+           "cached_ratio_vs_faster_pytorch": min(p["cached_block_ms"] for p in peers) / ours["cached_block_ms"],
            "cached_speedup_over_full": ours["forward_ms"] / ours["cached_block_ms"]}
     print(json.dumps(res))
 
