@@ -11,6 +11,11 @@ public enum CompletionKind: String, Sendable {
     /// A hole of `holeTokens` slots at the cursor (or replacing the selection), keeping at most `maxLines`
     /// lines: the shape of `unmask fill` and of the HumanEval-Infilling evaluation.
     case infill
+    /// The edit the user's recent edits call for next (a renamed name's other uses, or a repair of the
+    /// code around the last edit), near `cursor`.
+    case nextEdit
+    /// The selection rewritten as `instruction` asks (an instruct checkpoint's chat template, or a chat backend).
+    case edit
 }
 
 /// An editor-agnostic request. Offsets are UTF-8 byte offsets into the document; `utf8` and `text`
@@ -36,6 +41,10 @@ public struct CompletionRequest: Sendable {
     /// Reuse the document's kept context (`contextReuse`): always for inline requests; for infill when
     /// asked (the evaluation's "previous keystroke" measurement).
     public var reuseContext = false
+    /// For `.nextEdit`: the document's recent edits, newest last.
+    public var recentEdits: [RecentEdit] = []
+    /// For `.edit`: what the user asked for.
+    public var instruction: String?
 
     public init(kind: CompletionKind, uri: String, version: Int, languageID: String, text: String, cursor: Int,
                 selection: Swift.Range<Int>? = nil, deadline: ContinuousClock.Instant? = nil, neighbours: [String] = []) {

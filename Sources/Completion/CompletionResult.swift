@@ -16,6 +16,8 @@ public struct CompletionResult: Sendable {
     public var forwards: Int
     public var milliseconds: Double
     public var cancelled: Bool
+    /// Why nothing (or less than asked) is proposed: "no repair found: …", a rewrite refused by its gate.
+    public var explanation: String?
     /// Remote backends: the time spent waiting on the network (so the client's own overhead is the rest).
     public var networkMilliseconds: Double
     public init(edits: [CompletionEdit], early: Bool = false, cached: Bool = false, forwards: Int = 0, milliseconds: Double = 0, cancelled: Bool = false,

@@ -64,14 +64,33 @@ struct EditCompleter {
         return CompletionResult(edits: [CompletionEdit(range: hole, newText: text)], early: f.early, forwards: f.forwards)
     }
 
+    /// The body re-masked and denoised, proposed only through the gate: the same bracket signature and
+    /// margin as the original (`CodeShape`) and a mean log-probability at least the original's; else
+    /// nothing, with the reason. Only the changed bytes come back.
     func rewrite(_ r: CompletionRequest, cancel: CancellationToken, onFrame: (CanvasFrame) -> Void) throws -> CompletionResult {
         guard let body = r.selection.flatMap({ $0.isEmpty ? nil : $0 }) ?? finder.enclosingBody(in: r.text, at: r.cursor, languageID: r.languageID) else {
             throw CompletionError.nothingToDo("no enclosing function found at the cursor; select the code to rewrite")
         }
-        let old = r.slice(body)
-        let n = min(bundle.tokenizer.encode(old, special: .none).count + HoleSizes.rewriteSlack, HoleSizes.rewriteCap)
+        let old = Array(r.utf8[body])
+        let n = min(bundle.tokenizer.encode(r.slice(body), special: .none).count + HoleSizes.rewriteSlack, HoleSizes.rewriteCap)
         let f = try decoder.denoise(r, hole: body, maskCount: n, cancel: cancel, onFrame: onFrame)
         if f.cancelled { return .cancelled }
-        return CompletionResult(edits: f.text == old ? [] : [CompletionEdit(range: body, newText: f.text)], early: f.early, forwards: f.forwards)
+        var result = CompletionResult(edits: [], early: f.early, forwards: f.forwards)
+        let new = Array(f.text.utf8)
+        guard let edit = Repairer.minimalEdit(old: old, new: new, at: body.lowerBound) else {
+            result.explanation = "the rewrite is the original code"; return result
+        }
+        if let why = CodeShape.problem(old: old, new: new, languageID: r.languageID) {
+            result.explanation = "rewrite not proposed: \(why)"; return result
+        }
+        let scorer = RegionScorer(decoder: decoder)
+        guard let a = try scorer.score(r, region: body, text: old, forwards: &result.forwards, cancel: cancel),
+              let b = try scorer.score(r, region: body, text: new, forwards: &result.forwards, cancel: cancel) else { return .cancelled }
+        if b.mean < a.mean {
+            result.explanation = String(format: "rewrite not proposed: the model finds it less likely than the original (mean log p %.2f vs %.2f)", b.mean, a.mean)
+            return result
+        }
+        result.edits = [edit]
+        return result
     }
 }

@@ -43,6 +43,8 @@ public final class LocalBackend: Backend, @unchecked Sendable {
             result = try EditCompleter(decoder: d).infill(r, cancel: cancel, onFrame: onFrame)
         case .rewrite: result = try EditCompleter(decoder: decoder).rewrite(r, cancel: cancel, onFrame: onFrame)
         case .repair: result = try Repairer(decoder: decoder).repair(r, cancel: cancel, onFrame: onFrame)
+        case .nextEdit: result = try NextEditFinder(decoder: decoder).nextEdit(r, cancel: cancel, onFrame: onFrame)
+        case .edit: result = try InstructionEditor(decoder: decoder).edit(r, cancel: cancel, onFrame: onFrame)
         }
         result.milliseconds = Double((ContinuousClock.now - t0) / .microseconds(1)) / 1000
         lock.lock(); lastTimings[r.kind.rawValue] = result.milliseconds; lock.unlock()

@@ -57,6 +57,6 @@ public func readFile(_ path: String) throws -> Data {
 }
 
 public enum Output {
-    public static func err(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
+    public static func err(_ s: String, terminator: String = "\n") { FileHandle.standardError.write(Data((s + terminator).utf8)) }
     public static func out(_ s: String, terminator: String = "\n") { FileHandle.standardOutput.write(Data((s + terminator).utf8)) }
 }

@@ -34,8 +34,14 @@ extension LanguageServer {
         host.worker.async { [self] in
             if job.token.isCancelled { state.async { self.reply(c, job.id, .failure(.requestCancelled)) }; return }
             guard let backend = host.current.backend else {
+                // The load (queued before this job on the worker) failed: inline answers are empty,
+                // commands say why.
                 let why = host.current.problem ?? "no model is loaded"
-                state.async { self.logMessage(c, 3, "no completion for \(job.document.uri): \(why)"); self.reply(c, job.id, .success(render(CompletionResult(edits: [])))) }
+                state.async {
+                    self.logMessage(c, 3, "no completion for \(job.document.uri): \(why)")
+                    if job.request.kind == .inline { self.reply(c, job.id, .success(render(CompletionResult(edits: [])))) }
+                    else { self.reply(c, job.id, .failure(.requestFailed("no model is loaded: \(why). Hint: set unmask.model to a model folder, or run unmask.reload"))) }
+                }
                 return
             }
             state.async { self.setStatus(c, .busy, "denoising") }
@@ -106,12 +112,14 @@ extension LanguageServer {
     func codeAction(_ id: RequestID, _ params: JSONValue, _ c: Connection) throws {
         let p = try JSONBridge.decode(CodeActionParams.self, from: params)
         _ = try document(p.textDocument.uri)
-        guard settings.server.enableActions, host.current.backend != nil else { reply(c, id, .success([])); return }
+        guard settings.server.enableActions else { reply(c, id, .success([])); return }
         let arg: JSONValue = ["uri": .string(p.textDocument.uri), "range": p.range.json]
+        let next: JSONValue = ["uri": .string(p.textDocument.uri), "position": p.range.start.json]
         let actions: [JSONValue] = [
             ["title": "Unmask: fill selection", "kind": "refactor.rewrite", "command": ["title": "Fill selection", "command": "unmask.fill", "arguments": [arg]]],
             ["title": "Unmask: rewrite function", "kind": "refactor.rewrite", "command": ["title": "Rewrite function", "command": "unmask.rewrite", "arguments": [arg]]],
             ["title": "Unmask: repair", "kind": "quickfix", "command": ["title": "Repair", "command": "unmask.repair", "arguments": [arg]]],
+            ["title": "Unmask: next edit", "kind": "quickfix", "command": ["title": "Next edit", "command": "unmask.nextEdit", "arguments": [next]]],
         ]
         reply(c, id, .success(.array(actions)))
     }
@@ -144,35 +152,8 @@ extension LanguageServer {
         case "unmask.reload":
             loadEngine(c, force: true)
             reply(c, id, .success(.null))
-        case "unmask.fill", "unmask.rewrite", "unmask.repair":
-            guard let arg = p.arguments?.first else { throw ResponseError.invalidParams("field 'arguments[0]' must be {uri, range}") }
-            let a = try JSONBridge.decode(CodeActionParams.self, from: ["textDocument": ["uri": arg["uri"] ?? .null], "range": arg["range"] ?? .null])
-            let doc = try document(a.textDocument.uri)
-            let lo = doc.offset(of: a.range.start, encoding: encoding).offset, hi = doc.offset(of: a.range.end, encoding: encoding).offset
-            guard lo <= hi else { throw ResponseError.invalidParams("field 'arguments[0].range' has start after end") }
-            let kind: CompletionKind = p.command == "unmask.fill" ? .fill : p.command == "unmask.rewrite" ? .rewrite : .repair
-            guard host.current.backend != nil else {
-                reply(c, id, .failure(.requestFailed("no model is loaded: \(host.current.problem ?? "unknown")"))); return
-            }
-            let req = CompletionRequest(kind: kind, uri: doc.uri, version: doc.version, languageID: doc.languageID, utf8: doc.bytes,
-                                        cursor: lo, selection: lo..<hi, deadline: nil)
-            let progress: JSONValue? = progressSupported ? beginProgress(c, title: "Unmask: \(kind.rawValue)") : nil
-            let job = Job(id: id, request: req, document: doc, token: register(id), encoding: encoding, settings: settings, progress: progress)
-            let applyOK = applyEditSupported
-            run(job, c) { [self] result in
-                if let progress { endProgress(c, progress, "\(result.edits.count) edit(s)") }
-                let edits: [JSONValue] = result.edits.map { e in
-                    ["range": Range(start: doc.position(of: e.range.lowerBound, encoding: job.encoding), end: doc.position(of: e.range.upperBound, encoding: job.encoding)).json,
-                     "newText": .string(e.newText)]
-                }
-                let wsEdit: JSONValue = ["changes": [doc.uri: .array(edits)]]
-                if applyOK && !edits.isEmpty {
-                    c.request("workspace/applyEdit", ["label": .string("Unmask: \(kind.rawValue)"), "edit": wsEdit]) { r in
-                        if case .failure(let e) = r { self.log("workspace/applyEdit failed: \(e)") }
-                    }
-                }
-                return ["edits": .int(edits.count), "edit": wsEdit, "early": .bool(result.early), "ms": .int(Int(result.milliseconds))]
-            }
+        case let name where Self.editCommands[name] != nil:
+            try editCommand(id, Self.editCommands[name]!, p.arguments?.first, c)
         default:
             throw ResponseError.invalidParams("unknown command '\(p.command)' (known: \(Self.commands.joined(separator: ", ")))")
         }

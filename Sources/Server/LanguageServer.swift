@@ -9,7 +9,7 @@ public final class LanguageServer: MessageHandler, @unchecked Sendable {
     public enum Lifecycle: Sendable { case uninitialized, running, shutDown }
 
     public static let version = "0.1.0"
-    public static let commands = ["unmask.accept", "unmask.fill", "unmask.rewrite", "unmask.repair", "unmask.doctor", "unmask.stats", "unmask.reload",
+    public static let commands = ["unmask.accept", "unmask.fill", "unmask.rewrite", "unmask.repair", "unmask.edit", "unmask.nextEdit", "unmask.doctor", "unmask.stats", "unmask.reload",
                                   "unmask.documentHash"]
 
     let host: BackendHost
@@ -149,6 +149,7 @@ public final class LanguageServer: MessageHandler, @unchecked Sendable {
         case "textDocument/completion": try inlineCompletion(id, params, c, fallback: true)
         case "textDocument/codeAction": try codeAction(id, params, c)
         case "workspace/executeCommand": try executeCommand(id, params, c)
+        case "unmask/nextEdit": try nextEdit(id, params, c)
         default: reply(c, id, .failure(.methodNotFound(method)))
         }
     }

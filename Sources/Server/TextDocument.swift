@@ -1,4 +1,5 @@
 import LSP
+import Completion
 
 /// How `Position.character` counts (negotiated at `initialize`).
 public enum PositionEncoding: String, Sendable {
@@ -97,9 +98,37 @@ public struct TextDocument: Sendable {
         switch e { case .utf8: return text.utf8.count; case .utf16: return text.utf16.count; case .utf32: return text.unicodeScalars.count }
     }
 
+    /// The user's last edits (newest last, at most `recentLimit`), offsets in the document as it is
+    /// now; an edit touching the previous one's inserted text is merged into it (a word typed or
+    /// deleted key by key is one edit). What `unmask/nextEdit` follows.
+    public private(set) var recentEdits: [RecentEdit] = []
+    static let recentLimit = 8
+
     /// Replaces bytes `range` with `text` and re-indexes the lines.
     public mutating func replace(_ range: Swift.Range<Int>, with text: String) {
-        bytes.replaceSubrange(range, with: Array(text.utf8))
+        let inserted = Array(text.utf8)
+        record(range, inserted)
+        bytes.replaceSubrange(range, with: inserted)
         indexLines()
+    }
+
+    /// Shifts the kept edits past `range` and merges the new edit with the last one when they touch.
+    mutating func record(_ range: Swift.Range<Int>, _ inserted: [UInt8]) {
+        let delta = inserted.count - range.count
+        var new = RecentEdit(offset: range.lowerBound, removed: String(decoding: bytes[range], as: UTF8.self), inserted: String(decoding: inserted, as: UTF8.self))
+        if let last = recentEdits.last, range.upperBound >= last.range.lowerBound, range.lowerBound <= last.range.upperBound {
+            // [lo, hi) of the document before this edit covers both; what it held before either edit
+            // was the last edit's removed text with the bytes around it.
+            let lo = min(range.lowerBound, last.range.lowerBound), hi = max(range.upperBound, last.range.upperBound)
+            var now = Array(bytes[lo..<hi])
+            now.replaceSubrange((range.lowerBound - lo)..<(range.upperBound - lo), with: inserted)
+            let before = Array(bytes[lo..<last.range.lowerBound]) + Array(last.removed.utf8) + Array(bytes[last.range.upperBound..<hi])
+            new = RecentEdit(offset: lo, removed: String(decoding: before, as: UTF8.self), inserted: String(decoding: now, as: UTF8.self))
+            recentEdits.removeLast()
+        }
+        for i in recentEdits.indices where recentEdits[i].offset >= range.upperBound { recentEdits[i].offset += delta }
+        recentEdits.removeAll { $0.range.overlaps(range) }
+        if new.removed != new.inserted { recentEdits.append(new) }
+        if recentEdits.count > Self.recentLimit { recentEdits.removeFirst(recentEdits.count - Self.recentLimit) }
     }
 }

@@ -9,6 +9,8 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
     case mergeReferencesUnknownToken(path: String, line: Int, token: String)
     case duplicateID(path: String, id: Int, first: String, second: String)
     case invalidField(path: String, field: String, value: String)
+    /// A base checkpoint: its tokenizer_config.json has no chat_template.
+    case noChatTemplate(directory: String)
 
     /// A wrapped reason as one sentence: exactly one final period.
     static func sentence(_ r: String) -> String {
@@ -28,6 +30,7 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
         case let .mergeReferencesUnknownToken(p, l, t): return "\(p): merge #\(l) references '\(t)', which is not in the vocabulary."
         case let .duplicateID(p, id, a, b): return "\(p): id \(id) is given to both '\(a)' and '\(b)'."
         case let .invalidField(p, f, v): return "\(p): field '\(f)' has an invalid value \(v)."
+        case let .noChatTemplate(d): return "\(d) has no chat template (tokenizer_config.json has no chat_template): it is a base model, which cannot follow instructions. Hint: use the model's instruct checkpoint (e.g. Dream-v0-Instruct-7B, LLaDA-8B-Instruct), or a chat backend (backend: openai, remote.api: chat)."
         }
     }
 }

@@ -6,6 +6,7 @@ import Completion
 
 func code(_ r: Result<JSONValue, ResponseError>?) -> Int? { if case .failure(let e)? = r { return e.code }; return nil }
 func value(_ r: Result<JSONValue, ResponseError>?) -> JSONValue? { if case .success(let v)? = r { return v }; return nil }
+func message(_ r: Result<JSONValue, ResponseError>?) -> String? { if case .failure(let e)? = r { return e.message }; return nil }
 
 @Suite(.serialized) struct LifecycleTests {
     @Test func requestsBeforeInitializeAreRefused() {
@@ -226,22 +227,49 @@ func value(_ r: Result<JSONValue, ResponseError>?) -> JSONValue? { if case .succ
         #expect(doctor?["problem"]?.stringValue?.contains("/nope") == true)
     }
 
-    @Test func codeActionsAndFillApplyThroughWorkspaceEdit() {
+    /// Edits are proposals: the answer's WorkspaceEdit is annotated needsConfirmation (VS Code's
+    /// preview), the server applies it only with `apply: true`, and a client's refusal is reported.
+    @Test func editsArePreviewsAppliedOnlyWhenAsked() {
         let c = TestClient(engine: ScriptedEngine(), initialize: nil)
         _ = c.request("initialize", ["capabilities": ["workspace": ["applyEdit": true], "window": ["workDoneProgress": true]]])
         c.waitReady()
         c.open("file:///a.py", "def f():\n    TODO\n")
         let range: JSONValue = ["start": ["line": 1, "character": 4], "end": ["line": 1, "character": 8]]
         let actions = value(c.request("textDocument/codeAction", ["textDocument": ["uri": "file:///a.py"], "range": range, "context": ["diagnostics": []]]))?.arrayValue ?? []
-        #expect(actions.compactMap { $0["command"]?["command"]?.stringValue } == ["unmask.fill", "unmask.rewrite", "unmask.repair"])
+        #expect(actions.compactMap { $0["command"]?["command"]?.stringValue } == ["unmask.fill", "unmask.rewrite", "unmask.repair", "unmask.nextEdit"])
         let r = value(c.request("workspace/executeCommand", ["command": "unmask.fill", "arguments": [["uri": "file:///a.py", "range": range]]]))
         #expect(r?["edits"] == 1)
+        let change = r?["edit"]?["documentChanges"]?.arrayValue?.first
+        #expect(change?["textDocument"]?["version"] == 1)
+        #expect(change?["edits"]?.arrayValue?.first?["newText"] == "hello()" && change?["edits"]?.arrayValue?.first?["annotationId"] == "unmask.fill")
+        let note = r?["edit"]?["changeAnnotations"]?["unmask.fill"]
+        #expect(note?["needsConfirmation"] == true && note?["label"] == "Unmask: fill")
+        #expect(note?["description"]?.stringValue?.contains("'TODO' → 'hello()'") == true)
+        #expect(r?["edit"]?["changes"]?["file:///a.py"]?.arrayValue?.first?["newText"] == "hello()")
+        #expect(c.notification("$/progress") != nil)
+        // Not asked to apply: no workspace/applyEdit, the document is unchanged.
+        #expect(c.wait(timeout: 0.3, { if case .request(_, "workspace/applyEdit", _) = $0 { return true }; return false }) == nil)
+        #expect(c.serverText("file:///a.py") == "def f():\n    TODO\n")
+        // Asked to apply: the server sends it.
+        _ = c.request("workspace/executeCommand", ["command": "unmask.repair", "arguments": [["uri": "file:///a.py", "range": range, "apply": true]]])
         guard case .request(_, "workspace/applyEdit", let p)? = c.wait({ if case .request(_, "workspace/applyEdit", _) = $0 { return true }; return false }) else {
             Issue.record("no workspace/applyEdit"); return
         }
-        #expect(p["edit"]?["changes"]?["file:///a.py"]?.arrayValue?.first?["newText"] == "hello()")
-        #expect(c.notification("$/progress") != nil)
+        #expect(p["edit"]?["documentChanges"]?.arrayValue?.first?["edits"]?.arrayValue?.first?["newText"] == "hello()")
         #expect(code(c.request("workspace/executeCommand", ["command": "unmask.nope"])) == -32602)
+    }
+
+    @Test func badEditArgumentsAreNamedAndLeaveTheDocument() {
+        let c = TestClient(engine: ScriptedEngine())
+        c.open("file:///a.py", "x = 1\n")
+        let far: JSONValue = ["start": ["line": 40, "character": 0], "end": ["line": 41, "character": 0]]
+        let r = c.request("workspace/executeCommand", ["command": "unmask.repair", "arguments": [["uri": "file:///a.py", "range": far]]])
+        #expect(code(r) == -32602 && message(r)?.contains("outside file:///a.py") == true)
+        let line0: JSONValue = ["start": ["line": 0, "character": 0], "end": ["line": 0, "character": 5]]
+        let e = c.request("workspace/executeCommand", ["command": "unmask.edit", "arguments": [["uri": "file:///a.py", "range": line0, "instruction": "  "]]])
+        #expect(code(e) == -32602 && message(e)?.contains("instruction") == true)
+        #expect(code(c.request("workspace/executeCommand", ["command": "unmask.edit", "arguments": [["uri": "file:///nope.py", "range": line0, "instruction": "x"]]])) == -32602)
+        #expect(c.serverText("file:///a.py") == "x = 1\n")
     }
 
     @Test func configurationErrorsAreShown() {

@@ -126,7 +126,7 @@ final class ScriptedEngine: Backend, @unchecked Sendable {
             onFrame(CanvasFrame(range: r.cursor..<r.cursor, text: String(insert.prefix(s)) + CanvasFrame.maskGlyph, maskedRanges: [s..<(s + 3)], step: s, steps: steps))
         }
         switch r.kind {
-        case .fill, .rewrite, .repair:
+        case .fill, .rewrite, .repair, .edit, .nextEdit:
             let sel = r.selection ?? (r.cursor..<r.cursor)
             return CompletionResult(edits: [CompletionEdit(range: sel, newText: insert)])
         default:

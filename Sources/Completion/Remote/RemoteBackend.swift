@@ -83,8 +83,11 @@ public final class RemoteBackend: Backend, @unchecked Sendable {
                 result.networkMilliseconds += g.networkMs
                 if r.kind != .rewrite || text != r.slice(hole) { result.edits.append(CompletionEdit(range: hole, newText: text)) }
             }
-        case .repair:
+        case .repair, .nextEdit:
             guard let g = try repair(r, settings: settings, cancel: cancel) else { return .cancelled }
+            result = g
+        case .edit:
+            guard let g = try instructionEdit(r, cancel: cancel) else { return .cancelled }
             result = g
         }
         result.milliseconds = Double((ContinuousClock.now - t0) / .microseconds(1)) / 1000
@@ -150,21 +153,27 @@ public final class RemoteBackend: Backend, @unchecked Sendable {
 
     /// Inception: the next-edit model on the region (`/edit/completions`); chat: an instruction to fix
     /// mistakes with as few changes as possible. Only the changed part comes back.
+    /// `.nextEdit` sends the region around the cursor with the recent edits as diffs (Inception's
+    /// next-edit format), or asks the chat model to continue the user's edit.
     func repair(_ r: CompletionRequest, settings: EngineSettings, cancel: CancellationToken) throws -> CompletionResult? {
-        let region = r.selection.flatMap({ $0.isEmpty ? nil : $0 }) ?? FunctionFinder().enclosingBody(in: r.text, at: r.cursor, languageID: r.languageID)
-            ?? Repairer.lineRange(r.utf8, r.cursor)
+        let region = r.kind == .nextEdit ? NextEditFinder.lines(around: r.cursor..<r.cursor, in: r.utf8, count: NextEditFinder.window)
+            : Repairer.region(r, finder: FunctionFinder())
         let old = r.slice(region)
         let (before, after) = context(r, hole: region, settings: settings)
+        let diffs = r.recentEdits.map { "--- \(fileName(r))\n+++ \(fileName(r))\n-\($0.removed)\n+\($0.inserted)" }
         let t0 = ContinuousClock.now
         let answer: String?
         switch (kind, api) {
         case (.inception, _):
-            let msg = RemotePrompt.editMessage(file: fileName(r), before: before, region: old, cursorInRegion: nil, after: after)
+            let cursor = r.kind == .nextEdit ? r.cursor - region.lowerBound : nil
+            let msg = RemotePrompt.editMessage(file: fileName(r), before: before, region: old, cursorInRegion: cursor, after: after, diffs: diffs)
             answer = try call("edit/completions", ["model": model, "max_tokens": remote.maxTokens * 8, "messages": [["role": "user", "content": msg]]],
                               action: true, cancel: cancel, onText: { _, _ in })
         case (_, .chat):
-            let system = "You fix mistakes in code (typos, wrong names, wrong operators) changing as little as possible. Reply with the corrected code only, in one code block."
-            let user = "File: \(fileName(r))\n```\(r.languageID)\n\(old)\n```"
+            let system = r.kind == .nextEdit
+                ? "The user is editing code. Given their recent edits, make the edit that should come next in this region (for example the other uses of a renamed name), changing as little as possible. Reply with the region's code only, in one code block."
+                : "You fix mistakes in code (typos, wrong names, wrong operators) changing as little as possible. Reply with the corrected code only, in one code block."
+            let user = (diffs.isEmpty || r.kind != .nextEdit ? "" : "Recent edits:\n\(diffs.joined(separator: "\n"))\n\n") + "File: \(fileName(r))\n```\(r.languageID)\n\(old)\n```"
             answer = try call("chat/completions", ["model": model, "max_tokens": remote.maxTokens * 8, "temperature": 0,
                                                    "messages": [["role": "system", "content": system], ["role": "user", "content": user]]],
                               action: true, cancel: cancel, onText: { _, _ in })
@@ -174,6 +183,23 @@ public final class RemoteBackend: Backend, @unchecked Sendable {
         guard let answer else { return nil }
         let fixed = RemotePrompt.stripFences(answer)
         let edit = Repairer.minimalEdit(old: Array(old.utf8), new: Array(fixed.utf8), at: region.lowerBound)
+        return CompletionResult(edits: edit.map { [$0] } ?? [], networkMilliseconds: Double((ContinuousClock.now - t0) / .microseconds(1)) / 1000)
+    }
+
+    /// Instruction edits: the instruction and the region as one chat message (both engines speak
+    /// `chat/completions`); the answer's code block replaces the region, changed bytes only.
+    func instructionEdit(_ r: CompletionRequest, cancel: CancellationToken) throws -> CompletionResult? {
+        let instruction = (r.instruction ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !instruction.isEmpty else { throw CompletionError.nothingToDo("the instruction is empty; say what to change") }
+        let region = Repairer.region(r, finder: FunctionFinder())
+        let old = r.slice(region)
+        let t0 = ContinuousClock.now
+        let msg = InstructionEditor.message(instruction: instruction, code: old, languageID: r.languageID)
+        guard let answer = try call("chat/completions", ["model": model, "max_tokens": remote.maxTokens * 8, "temperature": 0,
+                                                         "messages": [["role": "user", "content": msg]]], action: true, cancel: cancel, onText: { _, _ in }) else { return nil }
+        var new = RemotePrompt.stripFences(answer)
+        if old.hasSuffix("\n") && !new.hasSuffix("\n") { new += "\n" }
+        let edit = Repairer.minimalEdit(old: Array(old.utf8), new: Array(new.utf8), at: region.lowerBound)
         return CompletionResult(edits: edit.map { [$0] } ?? [], networkMilliseconds: Double((ContinuousClock.now - t0) / .microseconds(1)) / 1000)
     }
 
