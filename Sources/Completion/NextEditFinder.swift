@@ -41,22 +41,23 @@ struct NextEditFinder {
         return (old, new, word)
     }
 
-    /// Each other use of the old name renamed, when the code around it does not become less likely.
+    /// Every other use of the old name renamed at once, when the lines holding them and the edit do
+    /// not become less likely (scored together: one use at a time would be outvoted by the others).
     func propagate(_ rename: (old: String, new: String, at: Swift.Range<Int>), _ r: CompletionRequest, cancel: CancellationToken) throws -> CompletionResult {
-        let uses = (Identifiers(r.utf8).occurrences[rename.old] ?? []).prefix(Self.maxUses)
-        let scorer = RegionScorer(decoder: decoder)
+        let uses = Array((Identifiers(r.utf8).occurrences[rename.old] ?? []).prefix(Self.maxUses))
         var result = CompletionResult(edits: [])
-        for use in uses {
-            if cancel.isCancelled { return .cancelled }
-            let region = Self.lines(around: use, in: r.utf8, count: 1)
-            let old = Array(r.utf8[region])
-            var new = old
+        guard let first = uses.first, let last = uses.last else { return result }
+        let region = Self.lines(around: min(first.lowerBound, rename.at.lowerBound)..<max(last.upperBound, rename.at.upperBound), in: r.utf8, count: 0)
+        let old = Array(r.utf8[region])
+        var new = old
+        for use in uses.reversed() {
             new.replaceSubrange((use.lowerBound - region.lowerBound)..<(use.upperBound - region.lowerBound), with: Array(rename.new.utf8))
-            guard let a = try scorer.score(r, region: region, text: old, forwards: &result.forwards, cancel: cancel),
-                  let b = try scorer.score(r, region: region, text: new, forwards: &result.forwards, cancel: cancel) else { return .cancelled }
-            if b.total >= a.total { result.edits.append(CompletionEdit(range: use, newText: rename.new)) }
         }
-        if result.edits.isEmpty { result.explanation = "no next edit found: renaming the other uses of \(rename.old) to \(rename.new) makes the code less likely" }
+        let scorer = RegionScorer(decoder: decoder)
+        guard let a = try scorer.score(r, region: region, text: old, forwards: &result.forwards, cancel: cancel),
+              let b = try scorer.score(r, region: region, text: new, forwards: &result.forwards, cancel: cancel) else { return .cancelled }
+        if b.mean >= a.mean { result.edits = uses.map { CompletionEdit(range: $0, newText: rename.new) } }
+        else { result.explanation = String(format: "no next edit found: renaming the other uses of %@ to %@ makes the code less likely (mean log p %.2f vs %.2f)", rename.old, rename.new, b.mean, a.mean) }
         return result
     }
 

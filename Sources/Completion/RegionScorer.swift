@@ -31,4 +31,21 @@ struct RegionScorer {
         }
         return Scored(scores: scores, spans: spans, tokens: tokens)
     }
+
+    /// `text` in place of the region and the tokens covering its bytes `span` masked together: how
+    /// likely the context makes that word (`TokenScorer.jointScore`), one forward.
+    func wordScore(_ r: CompletionRequest, region: Swift.Range<Int>, text: [UInt8], span: Swift.Range<Int>, forwards: inout Int) throws -> Float {
+        let bundle = decoder.bundle, tok = bundle.tokenizer
+        let tokens = tok.encode(String(decoding: text, as: UTF8.self), special: .none)
+        var at = 0, first = -1, last = -1
+        for (i, t) in tokens.enumerated() {
+            let n = tok.decodeBytes([t]).count
+            if at < span.upperBound && at + n > span.lowerBound { if first < 0 { first = i }; last = i }
+            at += n
+        }
+        guard first >= 0 else { return 0 }
+        forwards += 1
+        let spec = decoder.canvas(r, hole: region, maskCount: tokens.count, template: tokens)
+        return try TokenScorer(model: bundle.model, maskID: bundle.maskID).jointScore(spec, slots: first..<(last + 1))
+    }
 }

@@ -4,7 +4,7 @@ import Denoiser
 /// Repair that only fixes: every token of the region is scored with both sides in view; where the
 /// original is unlikely, candidates come from the document's own identifiers within a small edit
 /// distance, from the likeliest other token there, and from re-denoising the suspicious word; a
-/// candidate is kept only when the whole region becomes likelier by `repairMargin` nats and per token.
+/// candidate is kept only when it passes the gate (`passes`: `repairMargin` nats).
 /// Otherwise the answer is "no repair found", never a rewrite. Edits are the changed bytes only.
 struct Repairer {
     let decoder: LocalDecoder
@@ -46,8 +46,18 @@ struct Repairer {
         var accepted: [(change: Change, gain: Float)] = []
         for c in candidates {
             guard let kind = Self.kind(of: c, old, identifiers) else { continue }
-            guard let s = try scorer.score(r, region: region, text: Self.apply([c], to: old), forwards: &forwards, cancel: cancel) else { return .cancelled }
-            if passes(s, over: base, kind) { accepted.append((c, s.total - base.total)) }
+            let text = Self.apply([c], to: old)
+            guard let s = try scorer.score(r, region: region, text: text, forwards: &forwards, cancel: cancel) else { return .cancelled }
+            var gain = s.total - base.total
+            if kind == .spelling {
+                // A name is judged whole: every token of it masked at once, so the context (the name's
+                // other uses) must predict it; the region around must not become less likely.
+                let before = try scorer.wordScore(r, region: region, text: old, span: c.range, forwards: &forwards)
+                let after = try scorer.wordScore(r, region: region, text: text, span: c.range.lowerBound..<(c.range.lowerBound + c.text.utf8.count), forwards: &forwards)
+                guard s.total >= base.total else { continue }
+                gain = after - before
+            }
+            if passes(gain: gain, s, over: base, kind) { accepted.append((c, gain)) }
         }
         let chosen = try combine(accepted, r, region: region, old: old, base: base, forwards: &forwards, cancel: cancel)
         guard let chosen else { return cancel.isCancelled ? .cancelled : noRepair("no candidate made the code likelier by \(settings.repairMargin) nats", forwards) }
@@ -149,10 +159,11 @@ struct Repairer {
         return s
     }
 
-    /// The gate: likelier by the margin in total and likelier per token. A symbol fix needs twice the
-    /// margin: the model's own prediction in a slot always scores well there, so its gain is inflated.
-    func passes(_ s: RegionScorer.Scored, over base: RegionScorer.Scored, _ kind: Fix) -> Bool {
-        s.total - base.total >= settings.repairMargin * (kind == .spelling ? 1 : 2) && s.mean > base.mean
+    /// The gate: a spelling fix makes its name likelier by the margin (judged whole, `wordScore`); a
+    /// symbol fix makes the region likelier by twice the margin and per token (the model's own
+    /// prediction in a slot always scores well there, so that gain is inflated).
+    func passes(gain: Float, _ s: RegionScorer.Scored, over base: RegionScorer.Scored, _ kind: Fix) -> Bool {
+        kind == .spelling ? gain >= settings.repairMargin : gain >= 2 * settings.repairMargin && s.mean > base.mean
     }
 
     /// The accepted changes that do not overlap, best first, if together they still pass; else the best one.
@@ -163,8 +174,10 @@ struct Repairer {
         var set: [Change] = []
         for c in ranked where !set.contains(where: { $0.range.overlaps(c.range) || $0.range.lowerBound == c.range.lowerBound }) { set.append(c) }
         if set.count == 1 { return set }
-        guard let s = try scorer.score(r, region: region, text: Self.apply(set, to: old), forwards: &forwards, cancel: cancel) else { return nil }
-        return passes(s, over: base, .symbol) ? set : [best]
+        // Together they must not make the region less likely than the best one alone does.
+        guard let s = try scorer.score(r, region: region, text: Self.apply(set, to: old), forwards: &forwards, cancel: cancel),
+              let one = try scorer.score(r, region: region, text: Self.apply([best], to: old), forwards: &forwards, cancel: cancel) else { return nil }
+        return s.total >= one.total ? set : [best]
     }
 
     /// `text` with non-overlapping changes applied.

@@ -26,6 +26,27 @@ public struct TokenScorer {
         public var alternativeLogProbability: Float
     }
 
+    /// log p of the middle's tokens at `slots`, all masked together in one forward (the rest of the
+    /// canvas as it is): how well the context predicts a whole word, e.g. a name it uses elsewhere.
+    public func jointScore(_ spec: CanvasSpec, slots: Swift.Range<Int>) throws -> Float {
+        let middle = spec.middleTemplate ?? []
+        guard !slots.isEmpty, slots.upperBound <= middle.count else { return 0 }
+        let start = spec.leading.count + spec.prefix.count
+        var canvas = spec.leading + spec.prefix + middle + spec.suffix + spec.trailing
+        for s in slots { canvas[start + s] = maskID }
+        let shift = model.config.shiftedLogits
+        let rows = slots.map { shift ? max(0, start + $0 - 1) : start + $0 }
+        var logits = try model.forward(tokens: canvas, positions: nil, keyMask: nil, rows: rows, cache: nil, interrupt: nil)
+        let V = logits.vocabSize
+        return logits.values.withUnsafeMutableBufferPointer { v in
+            slots.enumerated().reduce(Float(0)) { sum, e in
+                let row = v.baseAddress! + e.offset * V
+                Ops.softmax(row, V)
+                return sum + logf(max(row[Int(middle[e.element])], 1e-30))
+            }
+        }
+    }
+
     /// One score per middle slot of `spec` (`spec.middleTemplate` holds the tokens; its length is
     /// `maskCount`). `forbidden` ids are never alternatives. `isCancelled` is asked between passes.
     public func score(_ spec: CanvasSpec, forbidden: Set<Int32>, vocabularyLimit: Int? = nil, isCancelled: () -> Bool = { false }) throws -> [Score]? {

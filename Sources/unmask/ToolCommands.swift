@@ -32,6 +32,27 @@ enum ToolCommands {
         } catch { Output.err("unmask tokenize: \(error)"); return 1 }
     }
 
+    static func template(_ argv: ArraySlice<String>) -> Int32 {
+        let help = """
+        usage: unmask template --model DIR --messages FILE.json [--no-generation-prompt]
+
+        Renders the model's chat template (tokenizer_config.json's chat_template, with its special tokens)
+        for the conversation in FILE.json (a JSON array of {role, content}) as transformers'
+        apply_chat_template(add_generation_prompt=True) does, and prints the prompt exactly, nothing added.
+        Only tokenizer_config.json is read.
+        """
+        do {
+            let a = try Arguments(argv, valued: ["model", "messages"], switches: ["no-generation-prompt"])
+            if a.switches.contains("help") { Output.out(help); return 0 }
+            guard let dir = a.values["model"], let file = a.values["messages"] else { throw Arguments.Failure(description: "need --model DIR and --messages FILE.json\n\n" + help) }
+            let template = try ChatTemplate.load(directory: dir)
+            let messages = try ChatTemplate.messages(json: try readFile(file))
+            let prompt = try template.render(messages: messages, addGenerationPrompt: !a.switches.contains("no-generation-prompt"))
+            FileHandle.standardOutput.write(Data(prompt.utf8))
+            return 0
+        } catch { Output.err("unmask template: \(error)"); return 1 }
+    }
+
     static func forward(_ argv: ArraySlice<String>) -> Int32 {
         let help = """
         usage: unmask forward --model DIR --ids 1,2,3 [--rows 0,2] [--weights stored|f32|int8]

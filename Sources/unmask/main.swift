@@ -11,9 +11,10 @@ commands:
   demo       fill a few holes in a bundled sample with the embedded model, showing the denoising
   fill       fill a hole in a file:  unmask fill FILE --at LINE:COL [--to LINE:COL] [--tokens N] [--show-steps]
   eval       evaluate on HumanEval-Infilling-shaped JSON lines:  unmask eval CASES.jsonl[.gz]
-  bench      benchmarks:  unmask bench forward|matmul|tokenizer|lsp|remote|typing|load ...
+  bench      benchmarks:  unmask bench forward|matmul|tokenizer|lsp|remote|typing|load|repair ...
   tokenize   unmask tokenize --tokenizer DIR FILE [--decode]
   forward    unmask forward --model DIR --ids 1,2,3 [--rows 0,2]
+  template   the prompt a model's chat template renders:  unmask template --model DIR --messages FILE.json
   settings   every setting, as the README's table or VS Code's configuration:  unmask settings --markdown|--vscode
 
 Run `unmask <command> --help` for a command's options.
@@ -33,6 +34,7 @@ case "demo": code = DemoCommand.run(rest)
 case "bench": code = BenchCommand.run(rest)
 case "tokenize": code = ToolCommands.tokenize(rest)
 case "forward": code = ToolCommands.forward(rest)
+case "template": code = ToolCommands.template(rest)
 case "settings": code = SettingsCommand.run(rest)
 case "--help", "-h", "help": Output.out(usage); code = 0
 case "--version": Output.out("unmask 0.1.0"); code = 0

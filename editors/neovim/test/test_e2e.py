@@ -153,16 +153,80 @@ def test_inline_accept_frames_and_fill(nvim, tmp_path):
     assert wait(lambda: n.exec_lua("return require('unmask').state.frames_drawn") > 0, 30), "canvas frames drawn as extmarks" + diagnostics(n, log)
     n.input("<Esc>")
 
-    # :UnmaskFill on a selection holding a TODO: the server applies the edit through workspace/applyEdit.
+    # :UnmaskFill on a selection holding a TODO: previewed, applied only when accepted.
     n.current.buffer.append(["", "def total(xs):", "    TODO", ""])
     count = len(n.current.buffer)
-    before = n.current.buffer[:]
+    buf = n.current.buffer                       # the preview float becomes the current window
+    before = buf[:]
     n.command(f"{count - 2},{count - 1}UnmaskFill")
     action = wait(lambda: n.exec_lua("return require('unmask').state.last_action"), 60)
     assert action is not None and action.get("err") is None, f":UnmaskFill answered without error: {action}" + diagnostics(n, log)
     if action["result"]["edits"] > 0:
-        assert wait(lambda: n.current.buffer[:] != before, 5), "fill edit applied" + diagnostics(n, log)
-        assert not any("TODO" in l for l in n.current.buffer[:]), "TODO replaced"
+        assert wait(lambda: n.exec_lua("return require('unmask').state.preview ~= nil"), 5), "fill previewed" + diagnostics(n, log)
+        assert buf[:] == before, "nothing applied before accepting"
+        n.input("a")
+        assert wait(lambda: buf[:] != before, 5), "fill edit applied on accept" + diagnostics(n, log)
+        assert not any("TODO" in l for l in buf[:]), "TODO replaced"
+
+REPAIR_SOURCE = """import os
+
+
+def ensure_directory(path):
+    if not os.path.isdir(path):
+        os.makedirs(path)
+    return path
+
+
+def save(path, text):
+    ensure_directory(os.path.dirname(path))
+    with open(path, "w") as f:
+        f.write(text)
+""".split("\n")[:-1]
+
+def test_repair_is_previewed_rejected_and_accepted(nvim, tmp_path):
+    """The issue's own case: one typo in a function. :UnmaskRepair shows a diff; rejecting leaves the buffer
+    as it was; accepting fixes exactly the typo; one undo restores the typo."""
+    n, log = nvim
+    broken = [l.replace("    ensure_directory(os.path", "    ensure_directry(os.path") for l in REPAIR_SOURCE]
+    path = tmp_path / "store.py"
+    path.write_text("\n".join(broken) + "\n")
+    n.command(f"edit {path}")
+    buf = n.current.buffer                       # the preview float becomes the current window
+    assert wait(lambda: n.exec_lua("return unmask_test.client() ~= nil and require('unmask').state.status == 'ready'"), 60), "server ready" + diagnostics(n, log)
+    first = broken.index("def save(path, text):") + 1
+    def repair():
+        n.exec_lua("require('unmask').state.preview = nil; require('unmask').state.last_action = nil")
+        n.command(f"{first},{first + 3}UnmaskRepair")
+        assert wait(lambda: n.exec_lua("return require('unmask').state.preview ~= nil"), 60), \
+            "a repair preview: " + repr(n.exec_lua("return require('unmask').state.last_action")) + diagnostics(n, log)
+        return n.exec_lua("return require('unmask').state.preview.lines")
+    lines = repair()
+    assert any(l.startswith("-") and "ensure_directry" in l for l in lines) and any(l.startswith("+") and "ensure_directory(os.path" in l for l in lines), lines
+    assert buf[:] == broken, "the preview changes nothing"
+    n.input("r")                                  # reject
+    assert wait(lambda: n.exec_lua("return require('unmask').state.last_preview") == "rejected", 5)
+    assert buf[:] == broken, "rejected: buffer unchanged"
+    repair()
+    n.input("a")                                  # accept
+    assert wait(lambda: buf[:] == REPAIR_SOURCE, 5), f"accepted: typo fixed, nothing else:\n{buf[:]}" + diagnostics(n, log)
+    n.input("u")                                  # one undo step restores the typo
+    assert wait(lambda: buf[:] == broken, 5), f"undo:\n{buf[:]}"
+
+def test_next_edit_hint_follows_a_rename(nvim, tmp_path):
+    """Renaming one use leaves a hint at the others; the next-edit key jumps there and previews the rename."""
+    n, log = nvim
+    path = tmp_path / "total.py"
+    path.write_text("def total(xs):\n    count = 0\n    for x in xs:\n        count += x\n    return count\n")
+    n.command(f"edit {path}")
+    buf = n.current.buffer
+    assert wait(lambda: n.exec_lua("return unmask_test.client() ~= nil and require('unmask').state.status == 'ready'"), 60), "server ready" + diagnostics(n, log)
+    n.command("call cursor(2, 5)")
+    n.input("ciwacc<Esc>")
+    assert wait(lambda: n.exec_lua("return require('unmask').state.next_edit ~= nil"), 30), "a next-edit hint after the rename" + diagnostics(n, log)
+    n.input("<M-n>")
+    assert wait(lambda: n.exec_lua("return require('unmask').state.preview ~= nil"), 5), "previewed" + diagnostics(n, log)
+    n.input("a")
+    assert wait(lambda: buf[:] == ["def total(xs):", "    acc = 0", "    for x in xs:", "        acc += x", "    return acc"], 5), buf[:]
 
 def lua_next_word(s):
     """The plugin's next_word: leading spaces, then a run of [A-Za-z0-9_] or of other non-space characters."""

@@ -1,7 +1,8 @@
 -- Unmask for Neovim: registers the `unmask lsp` server, turns on inline completion (built in on
 -- Neovim >= 0.12, drawn by this plugin with extmarks on 0.10/0.11), draws `unmask/canvas` frames as
 -- ghost text that refines in place, accepts whole suggestions, one word or one line, cycles through
--- several suggestions, and adds :UnmaskFill / :UnmaskRewrite / :UnmaskRepair / :UnmaskStatus / :UnmaskStats.
+-- several suggestions, and adds :UnmaskFill / :UnmaskRewrite / :UnmaskRepair / :UnmaskEdit / :UnmaskNextEdit /
+-- :UnmaskStatus / :UnmaskStats. Edits are never applied unseen: each is shown as a diff to accept or reject.
 local M = {}
 
 M.config = {
@@ -12,7 +13,10 @@ M.config = {
   keys = {                 -- set any to false to leave it unmapped; Tab is never taken unless you map it here
     accept = '<M-l>', accept_word = '<M-Right>', accept_line = '<M-C-Right>',
     next = '<M-]>', prev = '<M-[>', dismiss = '<M-e>', trigger = '<M-\\>',
+    next_edit = '<M-n>',   -- normal mode: jump to the next-edit hint and preview it
   },
+  preview_keys = { accept = { 'a', '<CR>' }, reject = { 'r', 'q', '<Esc>' } },
+  next_edit_on_leave = true, -- after leaving insert mode, ask for the edit that should follow and hint it
   filetypes = nil,         -- nil: every buffer
 }
 
@@ -103,29 +107,146 @@ local function on_status(_, params)
   vim.cmd('redrawstatus')
 end
 
---- Runs unmask.fill / unmask.rewrite / unmask.repair on a range (the server applies the edit).
-local function run_action(command, line1, line2, use_range)
+-- Previews: a proposed WorkspaceEdit is applied to a scratch copy of the buffer and shown as a
+-- unified diff in a float; accept applies it to the buffer (one undo step; refused if the buffer
+-- changed since), reject closes it and leaves the buffer untouched.
+
+local function close_preview()
+  local p = M.state.preview
+  if p and p.win and vim.api.nvim_win_is_valid(p.win) then vim.api.nvim_win_close(p.win, true) end
+  M.state.preview = nil
+end
+
+function M.preview_reject()
+  if not M.state.preview then return false end
+  close_preview()
+  M.state.last_preview = 'rejected'
+  return true
+end
+
+function M.preview_accept()
+  local p = M.state.preview
+  if not p then return false end
+  close_preview()
+  if vim.api.nvim_buf_get_changedtick(p.bufnr) ~= p.tick then
+    vim.notify('unmask: the buffer changed since the preview; the edit was not applied', vim.log.levels.WARN)
+    M.state.last_preview = 'stale'
+    return false
+  end
+  vim.lsp.util.apply_workspace_edit(p.edit, p.encoding)
+  M.state.last_preview = 'accepted'
+  return true
+end
+
+--- The buffer's lines with `edit` applied, computed on a scratch copy.
+local function proposed_lines(bufnr, edit, enc)
+  local uri = vim.uri_from_bufnr(bufnr)
+  local edits = (edit.changes or {})[uri] or {}
+  local scratch = vim.api.nvim_create_buf(false, true)
+  vim.api.nvim_buf_set_lines(scratch, 0, -1, false, vim.api.nvim_buf_get_lines(bufnr, 0, -1, false))
+  vim.lsp.util.apply_text_edits(edits, scratch, enc)
+  local lines = vim.api.nvim_buf_get_lines(scratch, 0, -1, false)
+  vim.api.nvim_buf_delete(scratch, { force = true })
+  return lines
+end
+
+function M.show_preview(bufnr, result, title, enc)
+  close_preview()
+  local old = vim.api.nvim_buf_get_lines(bufnr, 0, -1, false)
+  local new = proposed_lines(bufnr, result.edit, enc)
+  local diff = vim.diff(table.concat(old, '\n') .. '\n', table.concat(new, '\n') .. '\n', { result_type = 'unified', ctxlen = 2 })
+  local lines = vim.split(diff, '\n', { trimempty = true })
+  local pk = M.config.preview_keys
+  table.insert(lines, 1, title .. '   [' .. pk.accept[1] .. '] accept  [' .. pk.reject[1] .. '] reject')
+  local fb = vim.api.nvim_create_buf(false, true)
+  vim.api.nvim_buf_set_lines(fb, 0, -1, false, lines)
+  vim.bo[fb].filetype = 'diff'
+  vim.bo[fb].modifiable = false
+  local width = 20
+  for _, l in ipairs(lines) do width = math.max(width, vim.fn.strdisplaywidth(l)) end
+  local win = vim.api.nvim_open_win(fb, true, {
+    relative = 'cursor', row = 1, col = 0, style = 'minimal', border = 'rounded',
+    width = math.min(width + 1, vim.o.columns - 4), height = math.min(#lines, math.max(3, vim.o.lines - 6)),
+  })
+  M.state.preview = { bufnr = bufnr, edit = result.edit, encoding = enc, win = win, lines = lines,
+                      tick = vim.api.nvim_buf_get_changedtick(bufnr) }
+  for _, key in ipairs(pk.accept) do vim.keymap.set('n', key, M.preview_accept, { buffer = fb, nowait = true }) end
+  for _, key in ipairs(pk.reject) do vim.keymap.set('n', key, M.preview_reject, { buffer = fb, nowait = true }) end
+  vim.api.nvim_create_autocmd('WinLeave', { buffer = fb, once = true, callback = function() vim.schedule(M.preview_reject) end })
+end
+
+local function edit_range(bufnr, c, line1, line2, use_range)
+  if use_range then
+    local last = vim.api.nvim_buf_get_lines(bufnr, line2 - 1, line2, false)[1] or ''
+    return { start = { line = line1 - 1, character = 0 }, ['end'] = { line = line2 - 1, character = encoded_len(last, c.offset_encoding) } }
+  end
+  local pos = vim.lsp.util.make_position_params(0, c.offset_encoding).position
+  return { start = pos, ['end'] = pos }
+end
+
+--- Runs unmask.fill / rewrite / repair / edit on a range and previews what it proposes.
+local function run_action(command, line1, line2, use_range, extra)
   local bufnr = vim.api.nvim_get_current_buf()
   local c = client(bufnr)
   if not c then vim.notify('unmask: the server is not attached to this buffer', vim.log.levels.WARN); return end
-  local range
-  if use_range then
-    local last = vim.api.nvim_buf_get_lines(bufnr, line2 - 1, line2, false)[1] or ''
-    range = {
-      start = { line = line1 - 1, character = 0 },
-      ['end'] = { line = line2 - 1, character = encoded_len(last, c.offset_encoding) },
-    }
-  else
-    local pos = vim.lsp.util.make_position_params(0, c.offset_encoding).position
-    range = { start = pos, ['end'] = pos }
-  end
+  local arg = vim.tbl_extend('force', { uri = vim.uri_from_bufnr(bufnr), range = edit_range(bufnr, c, line1, line2, use_range) }, extra or {})
   M.state.last_action = nil
-  c:request('workspace/executeCommand', { command = command, arguments = { { uri = vim.uri_from_bufnr(bufnr), range = range } } },
+  c:request('workspace/executeCommand', { command = command, arguments = { arg } },
     function(err, result)
       M.state.last_action = { err = err, result = result }
-      if err then vim.notify('unmask: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
-      elseif result and result.edits == 0 then vim.notify('unmask: no change proposed', vim.log.levels.INFO) end
+      if err then vim.notify('unmask: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR); return end
+      if not result or result.edits == 0 then
+        vim.notify('unmask: ' .. ((result and result.message) or 'no change proposed'), vim.log.levels.INFO)
+        return
+      end
+      M.show_preview(bufnr, result, 'Unmask: ' .. command:gsub('^unmask%.', ''), c.offset_encoding)
     end, bufnr)
+end
+
+-- Next edits: after leaving insert mode the server is asked what the last edit calls for (unmask/nextEdit);
+-- a hint marks its place, and the next_edit key jumps there and previews it.
+local hint_ns = vim.api.nvim_create_namespace('unmask-next-edit')
+
+local function clear_hint(bufnr)
+  if vim.api.nvim_buf_is_valid(bufnr) then vim.api.nvim_buf_clear_namespace(bufnr, hint_ns, 0, -1) end
+  if M.state.next_edit and M.state.next_edit.bufnr == bufnr then M.state.next_edit = nil end
+end
+
+function M.request_next_edit(bufnr, show_now)
+  bufnr = bufnr or vim.api.nvim_get_current_buf()
+  local c = client(bufnr)
+  if not c then return end
+  local pos = vim.lsp.util.make_position_params(0, c.offset_encoding).position
+  local tick = vim.api.nvim_buf_get_changedtick(bufnr)
+  c:request('unmask/nextEdit', { textDocument = { uri = vim.uri_from_bufnr(bufnr) }, position = pos }, function(err, result)
+    clear_hint(bufnr)
+    if err or not result or not result.range or #result.edits == 0 then
+      if show_now then vim.notify('unmask: ' .. ((result and result.message) or (err and err.message) or 'no next edit'), vim.log.levels.INFO) end
+      return
+    end
+    if vim.api.nvim_buf_get_changedtick(bufnr) ~= tick then return end
+    local uri = vim.uri_from_bufnr(bufnr)
+    local first = result.edits[1]
+    M.state.next_edit = { bufnr = bufnr, range = result.range, encoding = c.offset_encoding,
+                          result = { edits = #result.edits, edit = { changes = { [uri] = result.edits } } } }
+    local row = result.range.start.line
+    vim.api.nvim_buf_set_extmark(bufnr, hint_ns, row, 0, {
+      virt_text = { { '  ⇥ next edit: ' .. #result.edits .. ' change(s), e.g. → ' .. first.newText:gsub('\n', '⏎'):sub(1, 40), 'UnmaskGhost' } },
+      virt_text_pos = 'eol', hl_mode = 'combine',
+    })
+    if show_now then M.jump_to_next_edit() end
+  end, bufnr)
+end
+
+--- Jumps to the hinted next edit and previews it; false when there is none.
+function M.jump_to_next_edit()
+  local n = M.state.next_edit
+  if not n or not vim.api.nvim_buf_is_valid(n.bufnr) then return false end
+  local ok, col = pcall(vim.lsp.util._get_line_byte_from_position, n.bufnr, n.range.start, n.encoding)
+  vim.api.nvim_win_set_cursor(0, { n.range.start.line + 1, ok and col or 0 })
+  clear_hint(n.bufnr)
+  M.show_preview(n.bufnr, n.result, 'Unmask: next edit', n.encoding)
+  return true
 end
 
 -- :UnmaskStatus / :UnmaskStats: a readable float (q or <Esc> closes it; so does leaving it).
@@ -389,6 +510,22 @@ function M.setup(opts)
   vim.api.nvim_create_user_command('UnmaskFill', function(a) run_action('unmask.fill', a.line1, a.line2, a.range > 0) end, { range = true })
   vim.api.nvim_create_user_command('UnmaskRewrite', function(a) run_action('unmask.rewrite', a.line1, a.line2, a.range > 0) end, { range = true })
   vim.api.nvim_create_user_command('UnmaskRepair', function(a) run_action('unmask.repair', a.line1, a.line2, a.range > 0) end, { range = true })
+  vim.api.nvim_create_user_command('UnmaskEdit', function(a)
+    local function go(instruction)
+      if instruction and vim.trim(instruction) ~= '' then run_action('unmask.edit', a.line1, a.line2, a.range > 0, { instruction = instruction }) end
+    end
+    if vim.trim(a.args) ~= '' then go(a.args) else vim.ui.input({ prompt = 'Unmask edit: ' }, go) end
+  end, { range = true, nargs = '*' })
+  vim.api.nvim_create_user_command('UnmaskNextEdit', function()
+    if not M.jump_to_next_edit() then M.request_next_edit(nil, true) end
+  end, {})
+  if k.next_edit then vim.keymap.set('n', k.next_edit, function() if not M.jump_to_next_edit() then M.request_next_edit(nil, true) end end, { desc = 'Unmask: next edit' }) end
+  if M.config.next_edit_on_leave then
+    vim.api.nvim_create_autocmd('InsertLeave', { group = group, callback = function(ev)
+      if client(ev.buf) and vim.bo[ev.buf].modified then M.request_next_edit(ev.buf, false) end
+    end })
+  end
+  vim.api.nvim_create_autocmd('TextChanged', { group = group, callback = function(ev) clear_hint(ev.buf) end })
   vim.api.nvim_create_user_command('UnmaskStatus', function() show('unmask.doctor', 'Unmask status') end, {})
   vim.api.nvim_create_user_command('UnmaskStats', function() show('unmask.stats', 'Unmask stats') end, {})
 end
