@@ -164,7 +164,9 @@ enum RepairBench {
         switch kind {
         case .identifier:
             let ids = Identifiers(u).occurrences
-            for (name, ranges) in ids where name.utf8.count >= 5 && ranges.count >= 2 {
+            // Sorted: a dictionary's order changes from run to run, and the sites must not.
+            for name in ids.keys.sorted() where name.utf8.count >= 5 && ids[name]!.count >= 2 {
+                let ranges = ids[name]!
                 for occ in ranges where r.contains(occ.lowerBound) && occ.upperBound <= r.upperBound {
                     var b = Array(name.utf8)
                     b.remove(at: 1 + Int(rng.next() % UInt64(b.count - 2)))

@@ -253,3 +253,32 @@ def test_cli_fill_with_a_remote_backend(unmask_bin, standin, tmp_path):
                         "--api-key-env", "MERCURY_KEY"], capture_output=True, text=True, timeout=60, env=dict(os.environ, MERCURY_KEY=KEY))
     assert p.returncode == 0 and p.stdout.strip() == "print(value)", p.stderr
     assert srv.requests()[-1]["body"]["model"] == "mercury-edit-2"
+
+def test_next_edit_with_inception_sends_the_recent_edit_and_the_cursor(unmask_bin, standin):
+    srv = standin("--flavor", "inception", "--key", KEY)
+    s = lsp(unmask_bin, inception(srv.url), env_key=KEY)
+    doc = "import os\n\ndef save(path):\n    ensure_directry(path)\n    return path\n"
+    s.send({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {"uri": "file:///w/n.py", "languageId": "python", "version": 1, "text": doc}}})
+    s.send({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {"textDocument": {"uri": "file:///w/n.py", "version": 2},
+            "contentChanges": [{"range": {"start": {"line": 2, "character": 9}, "end": {"line": 2, "character": 13}}, "text": "target"}]}})
+    r = s.request(60, "unmask/nextEdit", {"textDocument": {"uri": "file:///w/n.py"}, "position": {"line": 2, "character": 15}})
+    req = srv.requests()[-1]
+    assert req["path"] == "/v1/edit/completions", req
+    content = req["body"]["messages"][0]["content"]
+    assert "<|cursor|>" in content and "-path\n+target" in content, content
+    edits = r["result"]["edits"]
+    assert [e["newText"] for e in edits] == ["o"] and r["result"]["range"]["start"]["line"] == 3, r
+    assert s.close() == 0
+
+def test_instruction_edit_with_a_chat_backend_is_one_chat_message(unmask_bin, standin):
+    srv = standin("--flavor", "vllm")
+    s = lsp(unmask_bin, {"backend": "openai", "remote": {"url": srv.url, "model": "standin-model", "api": "chat"}})
+    r = s.request(61, "workspace/executeCommand", {"command": "unmask.edit", "arguments": [{"uri": "file:///w/app.py",
+                  "range": {"start": {"line": 3, "character": 0}, "end": {"line": 3, "character": 4}}, "instruction": "print the value"}]})
+    req = srv.requests()[-1]
+    assert req["path"] == "/v1/chat/completions"
+    msg = req["body"]["messages"]
+    assert len(msg) == 1 and msg[0]["role"] == "user" and msg[0]["content"].startswith("print the value\n") and "```python\n    \n```" in msg[0]["content"], msg
+    change = r["result"]["edit"]["documentChanges"][0]["edits"][0]
+    assert change["newText"].strip() == "print(value)" and r["result"]["edit"]["changeAnnotations"]["unmask.edit"]["needsConfirmation"] is True, r
+    assert s.close() == 0

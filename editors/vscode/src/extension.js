@@ -1,6 +1,7 @@
 'use strict';
 // VS Code extension: starts `unmask lsp`, syncs documents, provides inline completions, the fill /
-// rewrite / repair commands (applied by the server through workspace/applyEdit), and a status bar item.
+// rewrite / repair / instruction-edit / next-edit commands and code actions (every proposed edit goes
+// through VS Code's refactor preview: its entries need confirmation), and a status bar item.
 const { LspClient } = require('./lspClient');
 
 /** Settings the extension itself reads; never sent to the server. */
@@ -36,6 +37,29 @@ function create(vscode) {
   const toRange = (r) => ({ start: toPosition(r.start), end: toPosition(r.end) });
   const fromRange = (r) => new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
 
+  // A server WorkspaceEdit as a VS Code one: documentChanges' edits with their annotation (label,
+  // description, needsConfirmation) as entry metadata, so VS Code opens its refactor preview.
+  function toWorkspaceEdit(ws) {
+    const edit = new vscode.WorkspaceEdit();
+    const notes = ws.changeAnnotations || {};
+    if (ws.documentChanges) {
+      for (const dc of ws.documentChanges) {
+        for (const e of dc.edits) {
+          const a = notes[e.annotationId];
+          edit.replace(vscode.Uri.parse(dc.textDocument.uri), fromRange(e.range), e.newText,
+            a ? { needsConfirmation: a.needsConfirmation !== false, label: a.label, description: a.description } : undefined);
+        }
+      }
+    } else {
+      for (const [uri, edits] of Object.entries(ws.changes || {})) {
+        for (const e of edits) edit.replace(vscode.Uri.parse(uri), fromRange(e.range), e.newText, { needsConfirmation: true, label: 'Unmask' });
+      }
+    }
+    return edit;
+  }
+
+  const applyProposal = (ws) => vscode.workspace.applyEdit(toWorkspaceEdit(ws), { isRefactoring: true });
+
   function setStatus(s, message) {
     state.status = s; state.message = message || '';
     if (status) { status.text = `$(sparkle) unmask: ${s}`; status.tooltip = state.message; }
@@ -46,13 +70,7 @@ function create(vscode) {
     client = new LspClient(c.get('serverPath') || 'unmask', ['lsp']);
     client.on('unmask/status', (p) => setStatus(p.state, p.message));
     client.on('window/showMessage', (p) => (p.type === 1 ? vscode.window.showErrorMessage : vscode.window.showInformationMessage)(`Unmask: ${p.message}`));
-    client.onRequest('workspace/applyEdit', async (p) => {
-      const edit = new vscode.WorkspaceEdit();
-      for (const [uri, edits] of Object.entries(p.edit.changes || {})) {
-        for (const e of edits) edit.replace(vscode.Uri.parse(uri), fromRange(e.range), e.newText);
-      }
-      return { applied: await vscode.workspace.applyEdit(edit) };
-    });
+    client.onRequest('workspace/applyEdit', async (p) => ({ applied: await applyProposal(p.edit) }));
     client.onRequest('window/workDoneProgress/create', () => null);
     await client.request('initialize', {
       processId: process.pid, rootUri: null, clientInfo: { name: 'unmask-vscode', version: '0.1.0' },
@@ -97,12 +115,60 @@ function create(vscode) {
     },
   };
 
-  async function runAction(command) {
+  /// Runs a server edit command on the selection and hands what it proposes to VS Code's preview.
+  async function runAction(command, extra) {
     const editor = vscode.window.activeTextEditor;
     if (!editor || !client) return null;
     const sel = editor.selection;
-    return client.request('workspace/executeCommand', { command, arguments: [{ uri: editor.document.uri.toString(), range: toRange(sel) }] });
+    let r;
+    try {
+      r = await client.request('workspace/executeCommand', { command, arguments: [{ uri: editor.document.uri.toString(), range: toRange(sel), ...(extra || {}) }] });
+    } catch (e) {
+      vscode.window.showErrorMessage(`Unmask: ${e.message || e}`);
+      return { error: e.message || String(e) };
+    }
+    if (!r || r.edits === 0) { vscode.window.showInformationMessage(`Unmask: ${(r && r.message) || 'no change proposed'}`); return r; }
+    r.applied = await applyProposal(r.edit);
+    return r;
   }
+
+  async function editWithInstruction() {
+    const instruction = await vscode.window.showInputBox({ prompt: 'Unmask: what should change in the selection?', placeHolder: 'e.g. add type hints' });
+    if (!instruction || !instruction.trim()) return null;
+    return runAction('unmask.edit', { instruction });
+  }
+
+  // Next edit: asked at the cursor; its place is marked with a decoration and the edit previewed.
+  let nextEditDecoration = null;
+  async function nextEdit() {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor || !client) return null;
+    const r = await client.request('unmask/nextEdit', { textDocument: { uri: editor.document.uri.toString() }, position: toPosition(editor.selection.active) })
+      .catch((e) => ({ edits: [], message: e.message }));
+    if (!nextEditDecoration) nextEditDecoration = vscode.window.createTextEditorDecorationType({ after: { contentText: ' ⇥ next edit', color: new vscode.ThemeColor('editorCodeLens.foreground') } });
+    if (!r.range || r.edits.length === 0) {
+      editor.setDecorations(nextEditDecoration, []);
+      vscode.window.showInformationMessage(`Unmask: ${r.message || 'no next edit'}`);
+      return r;
+    }
+    editor.setDecorations(nextEditDecoration, [fromRange(r.range)]);
+    const uri = editor.document.uri.toString();
+    r.applied = await applyProposal({ changes: { [uri]: r.edits } });
+    editor.setDecorations(nextEditDecoration, []);
+    return r;
+  }
+
+  const codeActions = {
+    provideCodeActions() {
+      const action = (title, kind, command) => { const a = new vscode.CodeAction(title, kind); a.command = { title, command }; return a; };
+      return [
+        action('Unmask: repair', vscode.CodeActionKind.QuickFix, 'unmask.repair'),
+        action('Unmask: next edit', vscode.CodeActionKind.QuickFix, 'unmask.nextEdit'),
+        action('Unmask: edit with an instruction…', vscode.CodeActionKind.RefactorRewrite, 'unmask.edit'),
+        action('Unmask: rewrite function', vscode.CodeActionKind.RefactorRewrite, 'unmask.rewriteFunction'),
+      ];
+    },
+  };
 
   async function activate(context) {
     status = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Right, 100);
@@ -115,6 +181,9 @@ function create(vscode) {
       vscode.commands.registerCommand('unmask.fillSelection', () => runAction('unmask.fill')),
       vscode.commands.registerCommand('unmask.rewriteFunction', () => runAction('unmask.rewrite')),
       vscode.commands.registerCommand('unmask.repair', () => runAction('unmask.repair')),
+      vscode.commands.registerCommand('unmask.edit', editWithInstruction),
+      vscode.commands.registerCommand('unmask.nextEdit', nextEdit),
+      vscode.languages.registerCodeActionsProvider({ pattern: '**' }, codeActions),
       vscode.commands.registerCommand('unmask.accepted', (...args) => client.request('workspace/executeCommand', { command: 'unmask.accept', arguments: args })),
       vscode.commands.registerCommand('unmask.showStatus', async () => {
         const d = await client.request('workspace/executeCommand', { command: 'unmask.doctor' });
@@ -127,7 +196,7 @@ function create(vscode) {
 
   async function deactivate() { if (client) await client.stop(); client = null; }
 
-  return { activate, deactivate, provider, state, runAction, settings, get client() { return client; } };
+  return { activate, deactivate, provider, codeActions, state, runAction, settings, toWorkspaceEdit, get client() { return client; } };
 }
 
 let instance = null;

@@ -8,18 +8,23 @@ const { create } = require('../src/extension');
 const BIN = process.env.UNMASK_BIN || path.join(__dirname, '../../../.build/release/unmask');
 
 function fakeVscode(docs, applied) {
+  const messagesOut = [];
   class Range { constructor(a, b, c, d) { this.start = { line: a, character: b }; this.end = { line: c, character: d }; } }
   class InlineCompletionItem { constructor(text, range) { this.insertText = text; this.range = range; } }
   class InlineCompletionList { constructor(items) { this.items = items; } }
-  class WorkspaceEdit { constructor() { this.edits = []; } replace(uri, range, text) { this.edits.push({ uri, range, text }); } }
+  class WorkspaceEdit { constructor() { this.edits = []; } replace(uri, range, text, metadata) { this.edits.push({ uri, range, text, metadata }); } }
+  class CodeAction { constructor(title, kind) { this.title = title; this.kind = kind; } }
+  class ThemeColor { constructor(id) { this.id = id; } }
   const registered = {};
   const disposable = { dispose() {} };
   // What the user set; every other key reads as unset (inspect gives no value at any scope).
   let config = { serverPath: BIN, deadlineMs: 20000, maxTokens: 16, 'enable.frames': true };
   return {
-    registered,
+    registered, messagesOut,
     setConfig: (extra) => { config = { serverPath: BIN, deadlineMs: 20000, ...extra }; },
-    Range, InlineCompletionItem, InlineCompletionList, WorkspaceEdit,
+    Range, InlineCompletionItem, InlineCompletionList, WorkspaceEdit, CodeAction, ThemeColor,
+    CodeActionKind: { QuickFix: 'quickfix', RefactorRewrite: 'refactor.rewrite' },
+    messages: [],
     StatusBarAlignment: { Right: 2 },
     Uri: { parse: (s) => ({ toString: () => s }) },
     workspace: {
@@ -27,14 +32,19 @@ function fakeVscode(docs, applied) {
       getConfiguration: () => ({ get: (k) => config[k], inspect: (k) => ({ key: k, globalValue: config[k] }) }),
       onDidOpenTextDocument: () => disposable, onDidCloseTextDocument: () => disposable,
       onDidChangeTextDocument: () => disposable, onDidChangeConfiguration: () => disposable,
-      applyEdit: async (e) => { applied.push(e); return true; },
+      applyEdit: async (e, options) => { applied.push({ edit: e, options }); return true; },
     },
     window: {
       createStatusBarItem: () => ({ show() {}, dispose() {} }),
-      showErrorMessage: () => {}, showInformationMessage: () => {},
-      activeTextEditor: { document: docs[0], selection: new Range(1, 4, 1, 8) },
+      showErrorMessage: (m) => { messagesOut.push(m); }, showInformationMessage: (m) => { messagesOut.push(m); },
+      showInputBox: async () => 'add a docstring',
+      createTextEditorDecorationType: () => ({ dispose() {} }),
+      activeTextEditor: { document: docs[0], selection: Object.assign(new Range(1, 4, 1, 8), { active: { line: 1, character: 4 } }), setDecorations() {} },
     },
-    languages: { registerInlineCompletionItemProvider: (sel, p) => { registered.provider = p; return disposable; } },
+    languages: {
+      registerInlineCompletionItemProvider: (sel, p) => { registered.provider = p; return disposable; },
+      registerCodeActionsProvider: (sel, p) => { registered.codeActions = p; return disposable; },
+    },
     commands: { registerCommand: (name, fn) => { registered[name] = fn; return disposable; } },
   };
 }
@@ -70,12 +80,23 @@ test('initialize, open, inline completion, commands, shutdown against the real s
     assert.strictEqual(stale.items.length, 0);
     const stats = await ext.client.request('workspace/executeCommand', { command: 'unmask.stats' });
     assert.strictEqual(typeof stats.shown, 'number');
+    // Proposals go to VS Code's refactor preview: every entry needs confirmation; the server never applies them itself.
     const fill = await vscode.registered['unmask.fillSelection']();
     assert.strictEqual(typeof fill.edits, 'number');
     if (fill.edits > 0) {
-      await new Promise((r) => setTimeout(r, 200));
-      assert.strictEqual(applied.length, 1, 'the server applied its edit through workspace/applyEdit');
+      assert.strictEqual(applied.length, 1);
+      assert.ok(applied[0].options.isRefactoring);
+      assert.ok(applied[0].edit.edits.every((e) => e.metadata.needsConfirmation && e.metadata.label === 'Unmask: fill'), JSON.stringify(applied[0].edit.edits));
     }
+    const actions = vscode.registered.codeActions.provideCodeActions();
+    assert.deepStrictEqual(actions.map((a) => a.command.command), ['unmask.repair', 'unmask.nextEdit', 'unmask.edit', 'unmask.rewriteFunction']);
+    // The embedded model is a base model: an instruction edit is refused with the reason, nothing applied.
+    const before = applied.length;
+    const edit = await vscode.registered['unmask.edit']();
+    assert.ok(edit.error && /chat template/.test(edit.error), JSON.stringify(edit));
+    assert.strictEqual(applied.length, before);
+    const next = await vscode.registered['unmask.nextEdit']();
+    assert.ok(Array.isArray(next.edits));
   } finally {
     await ext.deactivate();
   }
