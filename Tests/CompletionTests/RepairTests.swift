@@ -5,22 +5,9 @@ import Testing
 /// Repair only fixes: a misspelt name is put right with a minimal edit, clean code is left alone with
 /// "no repair found", rewrites pass their gate or say why, and next edits follow a rename.
 @Suite(.tags(.slow)) struct RepairTests {
-    static let source = """
-    import os
-
-
-    def ensure_directory(path):
-        if not os.path.isdir(path):
-            os.makedirs(path)
-        return path
-
-
-    def save(path, text):
-        ensure_directory(os.path.dirname(path))
-        with open(path, "w") as f:
-            f.write(text)
-
-    """
+    /// The issue's example: one function whose helper's name can be misspelt (Tests/Fixtures/edits,
+    /// shared with the Neovim test).
+    static let source = try! String(contentsOf: repo.appendingPathComponent("Tests/Fixtures/edits/store.py"), encoding: .utf8)
 
     func request(_ kind: CompletionKind, _ text: String, region: Swift.Range<Int>) -> CompletionRequest {
         CompletionRequest(kind: kind, uri: "file:///t.py", version: 1, languageID: "python", text: text, cursor: region.lowerBound, selection: region)

@@ -168,20 +168,7 @@ def test_inline_accept_frames_and_fill(nvim, tmp_path):
         assert wait(lambda: buf[:] != before, 5), "fill edit applied on accept" + diagnostics(n, log)
         assert not any("TODO" in l for l in buf[:]), "TODO replaced"
 
-REPAIR_SOURCE = """import os
-
-
-def ensure_directory(path):
-    if not os.path.isdir(path):
-        os.makedirs(path)
-    return path
-
-
-def save(path, text):
-    ensure_directory(os.path.dirname(path))
-    with open(path, "w") as f:
-        f.write(text)
-""".split("\n")[:-1]
+REPAIR_SOURCE = (ROOT / "Tests/Fixtures/edits/store.py").read_text().split("\n")[:-1]   # shared with RepairTests
 
 def test_repair_is_previewed_rejected_and_accepted(nvim, tmp_path):
     """The issue's own case: one typo in a function. :UnmaskRepair shows a diff; rejecting leaves the buffer
