@@ -45,7 +45,7 @@ struct Repairer {
         }
         var accepted: [(change: Change, gain: Float)] = []
         for c in candidates {
-            guard let kind = Self.kind(of: c, old, identifiers) else { continue }
+            guard let kind = Self.kind(of: c, old) else { continue }
             let text = Self.apply([c], to: old)
             guard let s = try scorer.score(r, region: region, text: text, forwards: &forwards, cancel: cancel) else { return .cancelled }
             var gain = s.total - base.total
@@ -138,10 +138,10 @@ struct Repairer {
     /// What a candidate fixes; nil for a change repair never proposes.
     enum Fix { case spelling, symbol }
 
-    /// A spelling fix turns a name into a name within one edit (two for 10+ characters) that the
-    /// document already uses, or that is that close; a symbol fix changes operators, punctuation or
-    /// literals only. A name replaced by another word is a rewrite, never a repair.
-    static func kind(of c: Change, _ old: [UInt8], _ ids: Identifiers) -> Fix? {
+    /// A spelling fix turns a name into a name within one edit (two for 10+ characters), the rest of
+    /// the changed bytes equal; a symbol fix changes operators, punctuation or literals only. A name
+    /// replaced by another word is a rewrite, never a repair.
+    static func kind(of c: Change, _ old: [UInt8]) -> Fix? {
         let a = trimmed(old[c.range]), b = trimmed(Array(c.text.utf8)[...])
         let aNames = Identifiers(Array(a)).occurrences, bNames = Identifiers(Array(b)).occurrences
         if aNames.isEmpty && bNames.isEmpty { return .symbol }
