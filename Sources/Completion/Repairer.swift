@@ -51,10 +51,10 @@ struct Repairer {
             var gain = s.total - base.total
             if kind == .spelling {
                 // A name is judged whole: every token of it masked at once, so the context (the name's
-                // other uses) must predict it; the region around must not become less likely.
+                // other uses) must predict it; the region must also score better per token.
                 let before = try scorer.wordScore(r, region: region, text: old, span: c.range, forwards: &forwards)
                 let after = try scorer.wordScore(r, region: region, text: text, span: c.range.lowerBound..<(c.range.lowerBound + c.text.utf8.count), forwards: &forwards)
-                guard s.total >= base.total else { continue }
+                guard s.mean > base.mean else { continue }
                 gain = after - before
             }
             if passes(gain: gain, s, over: base, kind) { accepted.append((c, gain)) }

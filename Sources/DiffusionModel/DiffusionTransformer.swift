@@ -87,7 +87,7 @@ public final class DiffusionTransformer: @unchecked Sendable {
             do {
                 var offset = 0
                 for (n, r) in parts {
-                    let copied = p.format == .bf16
+                    let copied: Void? = p.format == .bf16
                         ? try src.withBF16Bits(n, shape: [r, cols]) { bits in p.setRowsBF16(offset, count: r, bits: bits, pool: pool) } : nil
                     if copied == nil {
                         try src.withReader(n, shape: [r, cols]) { read in p.setRows(offset, count: r) { i, j in read(i * cols + j) } }

@@ -6,7 +6,7 @@ func tempFile(_ data: Data, name: String = "t.safetensors") -> String {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("st-\(UUID().uuidString)")
     try! FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     let p = dir.appendingPathComponent(name).path
-    FileManager.default.createFile(atPath: p, contents: data)
+    _ = FileManager.default.createFile(atPath: p, contents: data)
     return p
 }
 
