@@ -12,7 +12,7 @@ import Glibc
 final class PanelCache: @unchecked Sendable {
     static let magic = Array("UNMASKP1".utf8)
     /// Bump when `PackedMatrix`'s layout changes.
-    static let layoutVersion = 2
+    static let layoutVersion = 3
 
     struct Entry: Codable { let rows: Int; let cols: Int; let format: String; let offset: Int; let bytes: Int; let scales: Int? }
     struct Header: Codable { let key: String; let matrices: [Entry] }

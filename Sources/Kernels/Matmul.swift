@@ -21,6 +21,7 @@ public enum Matmul {
         case .f32: gemm(F32Panel.self, x, m: m, w, y, accumulate: accumulate, pool: pool)
         case .bf16 where isa >= .avx512bf16 && m >= 4: gemmBF16(x, m: m, w, y, accumulate: accumulate, pool: pool)
         case .bf16: gemm(BF16Panel.self, x, m: m, w, y, accumulate: accumulate, pool: pool)
+        case .int8 where ISA.vnni(isa) && m >= 4: gemmInt8VNNI(x, m: m, w, y, accumulate: accumulate, pool: pool)
         case .int8: gemm(Int8Panel.self, x, m: m, w, y, accumulate: accumulate, pool: pool)
         }
     }

@@ -8,9 +8,13 @@
 ///   holds feature j at k = 2p in its low half and at k = 2p+1 in its high half: what `vdpbf16ps`
 ///   multiplies (16 features × a k-pair per ZMM register), and for the F32 paths `w << 16` /
 ///   `w & 0xFFFF0000` widen one k. BF16 keeps checkpoints stored in BF16 exact at half the memory.
-/// - `.int8`: [panelCount][cols][16] signed bytes (16 bytes per k) plus `scales` [panelCount·16]:
-///   symmetric per-row quantisation, W[r, c] ≈ q[r, c] · scales[r] with scales[r] = max_c |W[r, c]| / 127.
-///   A quarter of F32's memory; the kernels accumulate q·x in F32 and scale once per output.
+/// - `.int8`: [panelCount][kquads = ⌈cols/4⌉][16][4] signed bytes (16 bytes per k): byte b of
+///   feature j in quad q is k = 4q + b, what `vpdpbusd` multiplies (16 features × a k-quad per ZMM
+///   register; the F32 paths shift one byte out), plus `scales` [panelCount·16] and `groupSums`
+///   [panelCount][groups][16] (Σ q[r, k] over each group of `groupK` k, for the unsigned activations
+///   of the VNNI path, which are scaled per group): symmetric per-row
+///   quantisation, W[r, c] ≈ q[r, c] · scales[r] with scales[r] = max_c |W[r, c]| / 127. A quarter of
+///   F32's memory; the kernels accumulate q·x and scale once per output.
 public struct PackedMatrix: @unchecked Sendable {
     public enum Format: String, Sendable { case f32, bf16, int8 }
     public static let panelWidth = 16
@@ -21,6 +25,12 @@ public struct PackedMatrix: @unchecked Sendable {
     public let storage: UnsafeMutableRawPointer
     /// `.int8` only: [panelCount·16] per-row scales (zero past `rows`).
     public let scales: UnsafeMutablePointer<Float>?
+    /// `.int8` only: [panelCount][groups][16] Σ q[r, k] over k in group g (`groupK` k each), filled by
+    /// `setRows` (or from existing panels); not part of the panel cache.
+    public let groupSums: UnsafeMutablePointer<Int32>?
+    /// The k per activation scale of the VNNI path (32 quads).
+    public static let groupK = 128
+    public var groups: Int { (cols + Self.groupK - 1) / Self.groupK }
     /// False for panels in memory this matrix does not own (a mapped panel cache).
     let owned: Bool
 
@@ -28,7 +38,13 @@ public struct PackedMatrix: @unchecked Sendable {
     /// Bytes of one panel (BF16 pads an odd `cols` to a whole k-pair).
     public var panelBytes: Int { Self.panelBytes(format, cols: cols) }
     public var byteCount: Int { panelCount * panelBytes + (scales == nil ? 0 : panelCount * 16 * 4) }
-    static func panelBytes(_ f: Format, cols: Int) -> Int { f == .bf16 ? (cols + 1) / 2 * 64 : cols * bytesPerK(f) }
+    static func panelBytes(_ f: Format, cols: Int) -> Int {
+        switch f {
+        case .f32: return cols * 64
+        case .bf16: return (cols + 1) / 2 * 64
+        case .int8: return (cols + 3) / 4 * 64
+        }
+    }
     static func bytesPerK(_ f: Format) -> Int { f == .f32 ? 64 : f == .bf16 ? 32 : 16 }
 
     /// Panels that already exist (a mapped panel cache, laid out as `storage` and `scales` would be);
@@ -37,6 +53,12 @@ public struct PackedMatrix: @unchecked Sendable {
         self.rows = rows; self.cols = cols; self.format = format; self.storage = storage; self.scales = scales
         panelCount = (rows + 15) / 16
         owned = false
+        if format == .int8 {
+            let groups = (cols + Self.groupK - 1) / Self.groupK
+            groupSums = .allocate(capacity: panelCount * groups * 16)
+            groupSums!.initialize(repeating: 0, count: panelCount * groups * 16)
+            for r in 0..<rows { sumGroups(r) }
+        } else { groupSums = nil }
     }
 
     /// A zeroed matrix to be filled with `setRows`.
@@ -50,7 +72,21 @@ public struct PackedMatrix: @unchecked Sendable {
             let s = UnsafeMutablePointer<Float>.allocate(capacity: panelCount * 16)
             s.initialize(repeating: 0, count: panelCount * 16)
             scales = s
-        } else { scales = nil }
+            let groups = (cols + Self.groupK - 1) / Self.groupK
+            groupSums = .allocate(capacity: panelCount * groups * 16)
+            groupSums!.initialize(repeating: 0, count: panelCount * groups * 16)
+        } else { scales = nil; groupSums = nil }
+    }
+
+    /// Row r's `groupSums` from its panel bytes.
+    func sumGroups(_ r: Int) {
+        let q = storage.assumingMemoryBound(to: Int8.self) + (r / 16) * panelBytes + (r % 16) * 4
+        let out = groupSums! + (r / 16) * groups * 16 + r % 16
+        for g in 0..<groups {
+            var s: Int32 = 0
+            for c in (g * Self.groupK)..<min(cols, (g + 1) * Self.groupK) { s += Int32(q[(c / 4) * 64 + (c & 3)]) }
+            out[g * 16] = s
+        }
     }
 
     /// Packs from a row-major [rows, cols] source read through `element(row, col)`.
@@ -88,8 +124,10 @@ public struct PackedMatrix: @unchecked Sendable {
                 let scale = amax / 127
                 scales![r] = scale
                 let inv: Float = scale > 0 ? 1 / scale : 0
-                let base = q + (r / 16) * 16 * cols + r % 16
-                for c in 0..<cols { base[c * 16] = Int8(max(-127, min(127, (element(i, c) * inv).rounded()))) }
+                // Quad c/4, feature r%16, byte c%4.
+                let base = q + (r / 16) * panelBytes + (r % 16) * 4
+                for c in 0..<cols { base[(c / 4) * 64 + (c & 3)] = Int8(max(-127, min(127, (element(i, c) * inv).rounded()))) }
+                sumGroups(r)
             }
         }
     }
@@ -132,7 +170,7 @@ public struct PackedMatrix: @unchecked Sendable {
             let h = storage.assumingMemoryBound(to: UInt16.self)[(r / 16) * (panelBytes / 2) + (c / 2) * 32 + lane * 2 + (c & 1)]
             return Float(bitPattern: UInt32(h) << 16)
         case .int8:
-            return Float(storage.assumingMemoryBound(to: Int8.self)[(r / 16) * 16 * cols + c * 16 + lane]) * scales![r]
+            return Float(storage.assumingMemoryBound(to: Int8.self)[(r / 16) * panelBytes + (c / 4) * 64 + lane * 4 + (c & 3)]) * scales![r]
         }
     }
 
@@ -144,7 +182,10 @@ public struct PackedMatrix: @unchecked Sendable {
         return UInt16((b &+ 0x7FFF &+ ((b >> 16) & 1)) >> 16)
     }
 
-    public func deallocate() { if owned { storage.deallocate(); scales?.deallocate() } }
+    public func deallocate() {
+        if owned { storage.deallocate(); scales?.deallocate() }
+        groupSums?.deallocate()
+    }
 }
 
 /// How the micro-kernels read one k-step (16 output features) of a panel as two SIMD8 halves.
@@ -178,8 +219,10 @@ enum BF16Panel: PanelFormat {
 enum Int8Panel: PanelFormat {
     static var bytesPerK: Int { 16 }
     static var scaled: Bool { true }
+    /// k's byte of its quad's 16 words, sign-extended (`b` at a k multiple of 4; blocks start at one).
     @inline(__always) static func load(_ b: UnsafeRawPointer, _ k: Int) -> (SIMD8<Float>, SIMD8<Float>) {
-        let v = b.loadUnaligned(fromByteOffset: k * 16, as: SIMD16<Int8>.self)   // vpmovsxbd + vcvtdq2ps
-        return (SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: v.lowHalf)), SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: v.highHalf)))
+        let base = (k >> 2) * 64, shift = Int32(24 - 8 * (k & 3))
+        let w0 = b.loadUnaligned(fromByteOffset: base, as: SIMD8<Int32>.self), w1 = b.loadUnaligned(fromByteOffset: base + 32, as: SIMD8<Int32>.self)
+        return (SIMD8<Float>((w0 &<< shift) &>> 24), SIMD8<Float>((w1 &<< shift) &>> 24))
     }
 }

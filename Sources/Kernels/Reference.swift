@@ -27,6 +27,34 @@ public enum Reference {
         return y
     }
 
+    /// The VNNI path's arithmetic, naively: each row of x quantised in groups of `PackedMatrix.groupK`
+    /// k to q = round(x / s) (s = max|x| / 127 over the group, ties to even, clamped to ±127), each row
+    /// of W to int8 with its own scale (as `PackedMatrix` does), y = s_w · Σ_g s_x,g · Σ_{k∈g} q_x · q_w
+    /// with exact integer sums.
+    public static func matmulInt8VNNI(_ x: [Float], m: Int, k: Int, _ w: [Float], n: Int) -> [Float] {
+        let wq = (0..<n).map { j -> (q: [Int], scale: Float) in
+            let row = w[(j * k)..<((j + 1) * k)]
+            let amax = row.map { abs($0) }.max() ?? 0, scale = amax / 127, inv: Float = scale > 0 ? 1 / scale : 0
+            return (row.map { Int(max(-127, min(127, ($0 * inv).rounded()))) }, scale)
+        }
+        let g = PackedMatrix.groupK
+        var y = [Float](repeating: 0, count: m * n)
+        for i in 0..<m {
+            for k0 in stride(from: 0, to: k, by: g) {
+                let group = x[(i * k + k0)..<(i * k + min(k, k0 + g))]
+                let amax = group.map { abs($0) }.max() ?? 0, inv: Float = amax > 0 ? 127 / amax : 0
+                let xq = group.map { Int(max(-127, min(127, ($0 * inv).rounded(.toNearestOrEven)))) }
+                for j in 0..<n {
+                    var s = 0
+                    for (t, q) in xq.enumerated() { s += q * wq[j].q[k0 + t] }
+                    y[i * n + j] += Float(s) * (amax / 127)
+                }
+            }
+            for j in 0..<n { y[i * n + j] *= wq[j].scale }
+        }
+        return y
+    }
+
     public static func rmsNorm(_ x: [Float], _ w: [Float], rows: Int, d: Int, eps: Float) -> [Float] {
         var out = x
         for r in 0..<rows {

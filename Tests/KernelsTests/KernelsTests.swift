@@ -125,9 +125,41 @@ func maxRelativeError(_ a: [Float], _ b: [Float]) -> Float {
         }
         var y = [Float](repeating: 0, count: m * n)
         x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
-            Matmul.gemm(xp.baseAddress!, m: m, p, yp.baseAddress!, pool: ThreadPool(threads: 2))
+            Matmul.gemm(xp.baseAddress!, m: m, p, yp.baseAddress!, pool: ThreadPool(threads: 2), isa: .avx2)
         } }
         #expect(maxRelativeError(y, Reference.matmul(x, m: m, k: k, deq, n: n)) < 1e-5)
+    }
+
+    /// The AVX512-VNNI path (`vpdpbusd`): activations quantised per row to 8 bits too, so it equals the
+    /// integer product of both quantised operands (`Reference.matmulInt8VNNI`) within 1e-5 of the scale;
+    /// against F32 activations times the dequantised weights it is within 3 % of the scale (two 8-bit
+    /// roundings). Shapes cross K not a multiple of 4 (a padded quad), the M blocking (530 rows),
+    /// an odd panel count (one panel alone), column and row tails, and both lane counts. Skipped where
+    /// the CPU has no AVX512-VNNI.
+    @Test(.enabled(if: ISA.supported.contains(.avx512vnni), "this CPU has no AVX512-VNNI (vpdpbusd); the path is not run here"),
+          arguments: [(4, 40, 17), (5, 33, 20), (13, 301, 40), (64, 96, 130), (200, 1030, 40), (530, 1031, 20), (7, 4866, 48)])
+    func vnniProductsMatchReferenceOnQuantisedOperands(shape: (Int, Int, Int)) {
+        let (m, k, n) = shape
+        var rng = TestRNG(UInt64(13 * m + k + n))
+        let x = rng.array(m * k), w = rng.array(n * k)
+        let p = w.withUnsafeBufferPointer { PackedMatrix(rows: n, cols: k, format: .int8, rowMajor: $0.baseAddress!) }
+        defer { p.deallocate() }
+        var deq = [Float](repeating: 0, count: n * k)
+        for r in 0..<n { for c in 0..<k { deq[r * k + c] = p.element(r, c) } }
+        for accumulate in [false, true] {
+            let base = rng.array(m * n)
+            for threads in [1, 2] {
+                var y = accumulate ? base : [Float](repeating: 0, count: m * n)
+                x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
+                    Matmul.gemm(xp.baseAddress!, m: m, p, yp.baseAddress!, accumulate: accumulate, pool: ThreadPool(threads: threads), isa: .avx512vnni)
+                } }
+                let start = accumulate ? base : [Float](repeating: 0, count: m * n)
+                let ref = zip(Reference.matmulInt8VNNI(x, m: m, k: k, w, n: n), start).map { $0 + $1 }
+                #expect(maxRelativeError(y, ref) < 1e-5, "m=\(m) k=\(k) n=\(n) threads=\(threads) accumulate=\(accumulate)")
+                let exact = zip(Reference.matmul(x, m: m, k: k, deq, n: n), start).map { $0 + $1 }
+                #expect(maxRelativeError(y, exact) < 3e-2)
+            }
+        }
     }
 
     @Test func packedElementRoundTrips() {

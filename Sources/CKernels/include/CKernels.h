@@ -28,4 +28,20 @@ void unmask_bf16_pairs_avx512(const float *x, long lda, long rows, long k, uint3
 /// (b1 may be NULL when cols <= 16); c: row r at c + r*ldc.
 void unmask_bf16_tile_avx512(long kp, const uint32_t *a, long lda, const uint32_t *b0, const uint32_t *b1,
                              float *c, long ldc, long rows, long cols, int add);
+
+/// k-quads per activation scale of the VNNI path (128 k; PackedMatrix.groupK).
+#define UNMASK_VNNI_GROUP_QUADS 32
+
+/// x [rows, k] F32 (row stride lda) -> out [rows, kquads] words of four unsigned bytes, byte b of word q
+/// = round(x[4q+b] / s) + 128 clamped to 1..255 (128 past k), s = scales[r * groups + g] = max|x| / 127
+/// over group g (k in 128g ..< 128g + 128; groups = ceil(kquads / 32)). AVX512-VNNI.
+void unmask_u8_quads_avx512(const float *x, long lda, long rows, long k, uint32_t *out, long kquads, float *scales);
+
+/// C[rows<=6, cols<=32] (+)= ws[j] * sum_g ascale[r, g] * (sum_{q in g} A[r,q] . B[q,j] - 128 * sum[g, j]),
+/// vpdpbusd with int32 accumulation per group. a: row r's quads at a + r*lda (words); ascale: row r's
+/// group scales at ascale + r*groups; b0, b1: two 16-feature panels' quad blocks [kq][16] words (b1 may
+/// be NULL when cols <= 16); ws0/ws1: their rows' scales; sum0/sum1: their group sums [groups][16].
+void unmask_vnni_tile_avx512(long kq, const uint32_t *a, long lda, const uint32_t *b0, const uint32_t *b1,
+                             float *c, long ldc, long rows, long cols, const float *ascale,
+                             const float *ws0, const float *ws1, const int32_t *sum0, const int32_t *sum1, int add);
 #endif
