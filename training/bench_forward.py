@@ -4,7 +4,9 @@ random weights in the Qwen2.5-0.5B shape, all-zeros 4-D attention mask, same thr
 same invocation: in float32 with and without the MKL vendor-check shim, and in bfloat16 (oneDNN's
 AVX512-BF16 kernels where the CPU has them; Unmask holds the same weights as BF16) (a one-function LD_PRELOAD
 whose mkl_serv_intel_cpu_true returns 1; MKL otherwise runs its slow generic path on AMD CPUs).
-Prints both sides and the ratios (PyTorch time / Unmask time; > 1 means Unmask is faster).
+Unmask also runs with `--weights int8` (the AVX512-VNNI path where the CPU has it) in the same rounds.
+Prints both sides and the ratios (PyTorch time / Unmask time; > 1 means Unmask is faster), and int8
+against Unmask's BF16.
 
 Usage: python3 training/bench_forward.py [.build/release/unmask] [--tokens 512 --rows 32 --block 32 --threads 2 --rounds 2]
 """
@@ -70,14 +72,15 @@ def main():
     # bench_matmul.py keeps each shape's best. Every round is printed.
     rounds = []
     for r in range(opt["rounds"]):
-        rounds.append((run(ours_argv), run(argv), run(argv, shim_env), run(argv_bf16)))
-        o, p, sh, bf = rounds[-1]
+        rounds.append((run(ours_argv), run(argv), run(argv, shim_env), run(argv_bf16), run(ours_argv + ["--weights", "int8"])))
+        o, p, sh, bf, q = rounds[-1]
         print(f"round {r + 1}: unmask {o['forward_ms']:.0f} / {o['cached_block_ms']:.0f} ms, pytorch {p['forward_ms']:.0f} / {p['cached_block_ms']:.0f}, "
-              f"shim {sh['forward_ms']:.0f} / {sh['cached_block_ms']:.0f}, bf16 {bf['forward_ms']:.0f} / {bf['cached_block_ms']:.0f}", flush=True)
+              f"shim {sh['forward_ms']:.0f} / {sh['cached_block_ms']:.0f}, bf16 {bf['forward_ms']:.0f} / {bf['cached_block_ms']:.0f}, "
+              f"unmask int8 {q['forward_ms']:.0f} / {q['cached_block_ms']:.0f}", flush=True)
     def best_of(i):
         side = min((rd[i] for rd in rounds), key=lambda x: x["forward_ms"])
         return dict(side, cached_block_ms=min(rd[i]["cached_block_ms"] for rd in rounds))
-    ours, plain, shimmed, bf16 = best_of(0), best_of(1), best_of(2), best_of(3)
+    ours, plain, shimmed, bf16, int8 = best_of(0), best_of(1), best_of(2), best_of(3), best_of(4)
     peers = (plain, shimmed, bf16)
     best = min(peers, key=lambda r: r["forward_ms"])
     print(f"{'':28} {'full forward ms':>16} {'cached block ms':>16}")
@@ -85,7 +88,9 @@ def main():
     print(f"{'pytorch (MKL as shipped)':28} {plain['forward_ms']:16.0f} {plain['cached_block_ms']:16.1f}")
     print(f"{'pytorch (MKL shim)':28} {shimmed['forward_ms']:16.0f} {shimmed['cached_block_ms']:16.1f}")
     print(f"{'pytorch bfloat16':28} {bf16['forward_ms']:16.0f} {bf16['cached_block_ms']:16.1f}")
-    res = {"unmask": ours, "pytorch": plain, "pytorch_shim": shimmed, "pytorch_bf16": bf16,
+    print(f"{'unmask --weights int8':28} {int8['forward_ms']:16.0f} {int8['cached_block_ms']:16.1f}  ({ours['forward_ms'] / int8['forward_ms']:.2f}x / {ours['cached_block_ms'] / int8['cached_block_ms']:.2f}x unmask BF16)")
+    res = {"unmask": ours, "unmask_int8": int8, "int8_forward_ratio_vs_bf16": ours["forward_ms"] / int8["forward_ms"],
+           "int8_cached_ratio_vs_bf16": ours["cached_block_ms"] / int8["cached_block_ms"], "pytorch": plain, "pytorch_shim": shimmed, "pytorch_bf16": bf16,
            "forward_ratio_vs_faster_pytorch": best["forward_ms"] / ours["forward_ms"],
            "cached_ratio_vs_faster_pytorch": min(p["cached_block_ms"] for p in peers) / ours["cached_block_ms"],
            "cached_speedup_over_full": ours["forward_ms"] / ours["cached_block_ms"]}

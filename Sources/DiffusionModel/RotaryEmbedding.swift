@@ -5,7 +5,8 @@ import Foundation
 /// `rope_theta` and an optional `rope_scaling` `{type | rope_type, factor, …}`. Both read the same way
 /// (transformers/modeling_rope_utils.py: `standardize_rope_params` reads the legacy keys,
 /// `ROPE_INIT_FUNCTIONS` computes inv_freq and the attention factor). Types implemented: default,
-/// linear, dynamic, yarn, llama3; longrope, proportional and anything else are refused by name.
+/// linear, dynamic, yarn, llama3, proportional (DiffusionGemma's global layers); longrope and anything
+/// else are refused by name.
 public struct RotaryEmbedding: Sendable, Equatable {
     public enum Scaling: Sendable, Equatable {
         /// `default`: inv_freq_i = θ^(−2i/d).
@@ -21,6 +22,9 @@ public struct RotaryEmbedding: Sendable, Equatable {
         case yarn(factor: Double, betaFast: Double, betaSlow: Double, originalMaxPositions: Int, truncate: Bool)
         /// `llama3` (`_compute_llama3_parameters`): low frequencies divided by factor, a smooth blend between.
         case llama3(factor: Double, lowFreqFactor: Double, highFreqFactor: Double, originalMaxPositions: Int)
+        /// `proportional` (`_compute_proportional_rope_parameters`): the first ⌊p·d/2⌋ angles are the plain
+        /// ones of the full head_dim d, the rest 0 (those dimensions are not rotated), all divided by factor.
+        case proportional(partialRotaryFactor: Double, factor: Double)
     }
 
     public var theta: Double
@@ -42,6 +46,9 @@ public struct RotaryEmbedding: Sendable, Equatable {
             return plain.map(Float.init)
         case let .linear(factor):
             return plain.map { Float($0 / factor) }
+        case let .proportional(p, factor):
+            let angles = Int((p * Double(d) / 2).rounded(.down))
+            return (0..<half).map { i in i < angles ? Float(plain[i] / factor) : 0 }
         case let .yarn(factor, betaFast, betaSlow, original, truncate):
             // Dimension where a frequency makes `rotations` turns over the original context.
             func correctionDim(_ rotations: Double) -> Double {
@@ -94,6 +101,11 @@ public struct RotaryEmbedding: Sendable, Equatable {
             }
             if let t = o["rope_theta"] { params["rope_theta"] = t }
         }
+        return try parse(params, at: where_, path: path, defaultTheta: defaultTheta, maxPositions: maxPositions)
+    }
+
+    /// One RoPE parameter object (`where_` names it in errors: `rope_parameters.full_attention`, …).
+    static func parse(_ params: [String: Any], at where_: String, path: String, defaultTheta: Double, maxPositions: Int) throws -> RotaryEmbedding {
         for k in params.keys.sorted() where !parameterKeys.contains(k) {
             throw ModelError.unimplementedConfig(path: path, key: "\(where_).\(k)", value: "\(params[k]!)", reason: "a RoPE parameter Unmask does not know")
         }
@@ -110,11 +122,13 @@ public struct RotaryEmbedding: Sendable, Equatable {
             return v
         }
         let theta = try number("rope_theta") ?? defaultTheta
-        if let p = try number("partial_rotary_factor"), p != 1 {
+        let type = (params["rope_type"] ?? params["type"]).map { "\($0)" } ?? "default"
+        if type != "proportional", let p = try number("partial_rotary_factor"), p != 1 {
             throw ModelError.unimplementedConfig(path: path, key: "\(where_).partial_rotary_factor", value: "\(p)", reason: "partial rotary embeddings")
         }
-        let type = (params["rope_type"] ?? params["type"]).map { "\($0)" } ?? "default"
         switch type {
+        case "proportional":
+            return RotaryEmbedding(theta: theta, scaling: .proportional(partialRotaryFactor: try number("partial_rotary_factor") ?? 1, factor: try number("factor") ?? 1))
         case "default":
             return RotaryEmbedding(theta: theta)
         case "linear":
@@ -141,7 +155,7 @@ public struct RotaryEmbedding: Sendable, Equatable {
                                    attentionFactor: attention!)
         default:
             throw ModelError.unimplementedConfig(path: path, key: "\(where_).rope_type", value: "\"\(type)\"",
-                                                 reason: "RoPE type \(type) (implemented: default, linear, dynamic, yarn, llama3)")
+                                                 reason: "RoPE type \(type) (implemented: default, linear, dynamic, yarn, llama3, proportional)")
         }
     }
 }

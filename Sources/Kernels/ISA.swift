@@ -2,15 +2,18 @@ import Foundation
 import CKernels
 
 /// The instruction-set path the GEMM runs on, chosen once at start-up from CPUID and the OS's saved
-/// state (`unmask_cpu_features`), or forced with `UNMASK_ISA=portable|avx2|avx512vnni|avx512bf16` for tests and
+/// state (`unmask_cpu_features`), or forced with `UNMASK_ISA=portable|avx2|avx512|avx512vnni|avx512bf16` for tests and
 /// comparisons (a path the CPU cannot run is refused with a message, never tried).
 public enum ISA: String, Sendable, CaseIterable, Comparable {
     /// Generic SIMD code, no CPU-specific micro-kernel (what `UNMASK_PORTABLE=1` builds run).
     case portable
     /// AVX2 + FMA: the 6×16 micro-kernel of `SIMD8<Float>`; BF16 and int8 weights widened to F32.
     case avx2
-    /// AVX512-VNNI: int8 weights multiplied with `vpdpbusd` by activations quantised per row to
-    /// 8 bits (int32 accumulation); BF16 weights as on AVX2.
+    /// AVX-512F/BW/VL/DQ: F32 weights and attention's F32 products on a 6×32 tile of 16-lane FMAs;
+    /// BF16 and int8 weights as on AVX2.
+    case avx512
+    /// AVX512-VNNI: int8 weights multiplied with `vpdpbusd` by activations quantised to 8 bits per
+    /// 128 k (int32 accumulation per group); F32 as on AVX-512, BF16 weights as on AVX2.
     case avx512vnni
     /// AVX512-BF16 (every CPU with it also has VNNI): BF16 weights multiplied with `vdpbf16ps` by activations rounded to BF16, F32
     /// accumulation (twice the multiply rate of F32 FMA on the same registers).
@@ -24,6 +27,7 @@ public enum ISA: String, Sendable, CaseIterable, Comparable {
         let f = unmask_cpu_features()
         var s: [ISA] = [.portable]
         if f & UInt32(UNMASK_CPU_AVX2) != 0 { s.append(.avx2) }
+        if f & UInt32(UNMASK_CPU_AVX512F) != 0 { s.append(.avx512) }
         if f & UInt32(UNMASK_CPU_AVX512VNNI) != 0 { s.append(.avx512vnni) }
         if f & UInt32(UNMASK_CPU_AVX512BF16) != 0 && f & UInt32(UNMASK_CPU_AVX512VNNI) != 0 { s.append(.avx512bf16) }
         return s
@@ -32,10 +36,10 @@ public enum ISA: String, Sendable, CaseIterable, Comparable {
         #endif
     }()
 
-    /// The path in use: `UNMASK_ISA` when set (and runnable), else the best the CPU supports.
     /// Whether int8 weights take the VNNI tile on `isa`.
     public static func vnni(_ isa: ISA) -> Bool { isa >= .avx512vnni && supported.contains(.avx512vnni) }
 
+    /// The path in use: `UNMASK_ISA` when set (and runnable), else the best the CPU supports.
     public static let current: ISA = {
         if let forced = ProcessInfo.processInfo.environment["UNMASK_ISA"], !forced.isEmpty, let isa = ISA(rawValue: forced), supported.contains(isa) {
             return isa

@@ -13,11 +13,14 @@ public enum Matmul {
     /// 147 / 132 GFLOPS on 512×896×4864 / 512×4864×896 against 129 / 125 with mc = 96, i.e. A in L2).
     static let mr = 6, nr = 16, kcMax = 1024, mc = 516
 
-    /// `isa` picks the micro-kernel (`ISA.current` unless a test compares paths); BF16 weights on an
-    /// AVX512-BF16 CPU go through `gemmBF16` (activations rounded to BF16), everything else widens to F32.
+    /// `isa` picks the micro-kernel (`ISA.current` unless a test compares paths): F32 weights on an
+    /// AVX-512 CPU go through `gemmF32AVX512`, BF16 weights on an AVX512-BF16 CPU through `gemmBF16`
+    /// (activations rounded to BF16), int8 on AVX512-VNNI through `gemmInt8VNNI` (activations
+    /// quantised); everything else runs the AVX2 6×16 tile, widening BF16/int8 to F32.
     public static func gemm(_ x: UnsafePointer<Float>, m: Int, _ w: PackedMatrix,
                             _ y: UnsafeMutablePointer<Float>, accumulate: Bool = false, pool: ThreadPool, isa: ISA = .current) {
         switch w.format {
+        case .f32 where isa >= .avx512 && m >= 4 && ISA.supported.contains(.avx512): gemmF32AVX512(x, m: m, w, y, accumulate: accumulate, pool: pool)
         case .f32: gemm(F32Panel.self, x, m: m, w, y, accumulate: accumulate, pool: pool)
         case .bf16 where isa >= .avx512bf16 && m >= 4: gemmBF16(x, m: m, w, y, accumulate: accumulate, pool: pool)
         case .bf16: gemm(BF16Panel.self, x, m: m, w, y, accumulate: accumulate, pool: pool)

@@ -91,6 +91,34 @@ public enum Ops {
         while i < n { let g = gate[i]; gate[i] = g / (1 + expf(-g)) * up[i]; i += 1 }
     }
 
+    /// out[i] = gelu_tanh(gate[i]) · up[i] (transformers' `gelu_pytorch_tanh`: 0.5·g·(1 + tanh(z)),
+    /// z = √(2/π)·(g + 0.044715·g³), computed as g·sigmoid(2z), which is the same number without
+    /// tanh's cancellation near 0). `out` may be `gate` or lie before it (a row packed down in place).
+    /// Shapes: [n]. Naive twin: `Reference.geluTanhMul`.
+    public static func geluTanhMul(_ gate: UnsafePointer<Float>, _ up: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ n: Int) {
+        let c = Float((2 / Double.pi).squareRoot()) * 2
+        let rg = UnsafeRawPointer(gate), ru = UnsafeRawPointer(up), ro = UnsafeMutableRawPointer(out)
+        var i = 0
+        while i + 8 <= n {
+            let g = rg.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            let u = ru.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            let z2 = c * (g + 0.044715 * g * g * g)
+            ro.storeBytes(of: g / (1 + exp8(-z2)) * u, toByteOffset: i * 4, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < n { let g = gate[i], z2 = c * (g + 0.044715 * g * g * g); out[i] = g / (1 + expf(-z2)) * up[i]; i += 1 }
+    }
+
+    /// RMSNorm without a weight (Gemma's `with_scale=False`: v_norm, the router's norm,
+    /// self-conditioning's post_norm): out = x / sqrt(mean(x²) + eps). `out` may alias `x`. Shapes: [rows, d].
+    public static func rmsNormPlain(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, rows: Int, d: Int, eps: Float) {
+        for r in 0..<rows {
+            let xr = x + r * d, o = out + r * d
+            let inv = 1 / (dot(xr, xr, d) / Float(d) + eps).squareRoot()
+            for i in 0..<d { o[i] = xr[i] * inv }
+        }
+    }
+
     /// e^x for 8 lanes: x = n·ln2 + r with |r| ≤ ln2/2, e^r by a degree-6 polynomial, 2^n by exponent bits.
     /// Relative error below 2e-7 on [-87, 88]; saturates to 0 / +inf outside.
     @inline(__always)

@@ -77,6 +77,14 @@ public enum Reference {
         zip(g, u).map { g, u in Float(Double(g) / (1 + Foundation.exp(-Double(g)))) * u }
     }
 
+    /// gelu_pytorch_tanh(g) · u in Double with tanh itself: 0.5·g·(1 + tanh(√(2/π)·(g + 0.044715·g³))).
+    public static func geluTanhMul(_ g: [Float], _ u: [Float]) -> [Float] {
+        zip(g, u).map { g, u in
+            let x = Double(g)
+            return Float(0.5 * x * (1 + Foundation.tanh((2 / Double.pi).squareRoot() * (x + 0.044715 * x * x * x)))) * u
+        }
+    }
+
     /// Rotate-half RoPE of one [heads, headDim] vector at `position`, angles in Double.
     public static func rope(_ x: [Float], heads: Int, headDim: Int, position: Int, theta: Double) -> [Float] {
         var out = x

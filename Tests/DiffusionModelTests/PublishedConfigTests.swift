@@ -65,7 +65,7 @@ import Kernels
     @Test(arguments: [
         ("rope_parameters", #"{"rope_type": "longrope", "rope_theta": 1e6, "short_factor": [1.0]}"#, "rope_parameters.short_factor"),
         ("rope_parameters", #"{"rope_type": "longrope", "rope_theta": 1e6}"#, "rope_parameters.rope_type"),
-        ("rope_parameters", #"{"rope_type": "proportional", "rope_theta": 1e6}"#, "rope_parameters.rope_type"),
+        ("rope_parameters", #"{"rope_type": "ntk-by-parts", "rope_theta": 1e6}"#, "rope_parameters.rope_type"),
         ("rope_parameters", #"{"rope_type": "default", "rope_theta": 1e6, "partial_rotary_factor": 0.5}"#, "rope_parameters.partial_rotary_factor"),
         ("rope_parameters", #"{"rope_type": "yarn", "rope_theta": 1e6, "factor": 4.0}"#, "rope_parameters.original_max_position_embeddings"),
         ("layer_types", #"["full_attention", "sliding_attention"]"#, "layer_types"),

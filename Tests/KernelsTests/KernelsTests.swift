@@ -40,6 +40,30 @@ func maxRelativeError(_ a: [Float], _ b: [Float]) -> Float {
         }
     }
 
+    /// The AVX-512F tile (6×32, A broadcast from x unpacked) against the same reference and tolerance,
+    /// with and without accumulation, on 1 and 2 lanes; the shapes cross the K and M blocking, an odd
+    /// panel count and row/column tails. Skipped where the CPU has no AVX-512.
+    @Test(.enabled(if: ISA.supported.contains(.avx512), "this CPU has no AVX-512F; the path is not run here"),
+          arguments: [(4, 7, 5), (5, 33, 17), (6, 16, 16), (7, 300, 40), (13, 512, 33), (64, 96, 130), (200, 1030, 40), (97, 2100, 21), (530, 1030, 20)])
+    func avx512TileMatchesReference(shape: (Int, Int, Int)) {
+        let (m, k, n) = shape
+        var rng = TestRNG(UInt64(m * 1000 + k * 10 + n + 1))
+        let x = rng.array(m * k), w = rng.array(n * k), base = rng.array(m * n)
+        let packed = w.withUnsafeBufferPointer { PackedMatrix(rows: n, cols: k, rowMajor: $0.baseAddress!) }
+        defer { packed.deallocate() }
+        for threads in [1, 2] {
+            for accumulate in [false, true] {
+                var y = accumulate ? base : [Float](repeating: 0, count: m * n)
+                x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
+                    Matmul.gemm(xp.baseAddress!, m: m, packed, yp.baseAddress!, accumulate: accumulate, pool: ThreadPool(threads: threads), isa: .avx512)
+                } }
+                var ref = Reference.matmul(x, m: m, k: k, w, n: n)
+                if accumulate { ref = zip(ref, base).map { $0 + $1 } }
+                #expect(maxRelativeError(y, ref) < 1e-5, "m=\(m) k=\(k) n=\(n) threads=\(threads) accumulate=\(accumulate)")
+            }
+        }
+    }
+
     @Test func accumulateAddsToOutput() {
         var rng = TestRNG(9)
         let (m, k, n) = (8, 20, 18)
@@ -213,6 +237,24 @@ func maxRelativeError(_ a: [Float], _ b: [Float]) -> Float {
         let u = rng.array(100), ref = Reference.siluMul(g, u)
         g.withUnsafeMutableBufferPointer { gp in u.withUnsafeBufferPointer { Ops.siluMul(gp.baseAddress!, $0.baseAddress!, 100) } }
         #expect(maxRelativeError(g, ref) < 1e-5)
+    }
+
+    /// GELU-tanh through sigmoid(2z) against tanh in Double: within 1e-5 of the scale, across the
+    /// saturating range (|g| up to 12) and with `out` aliasing `gate`.
+    @Test func geluTanhMulMatchesReference() {
+        var rng = TestRNG(14)
+        var g = rng.array(101).map { $0 * 12 }
+        let u = rng.array(101), ref = Reference.geluTanhMul(g, u)
+        g.withUnsafeMutableBufferPointer { gp in u.withUnsafeBufferPointer { Ops.geluTanhMul(gp.baseAddress!, $0.baseAddress!, gp.baseAddress!, 101) } }
+        #expect(maxRelativeError(g, ref) < 1e-5)
+    }
+
+    @Test func plainRMSNormIsTheNormWithUnitWeights() {
+        var rng = TestRNG(15)
+        var x = rng.array(3 * 29)
+        let ref = Reference.rmsNorm(x, [Float](repeating: 1, count: 29), rows: 3, d: 29, eps: 1e-6)
+        x.withUnsafeMutableBufferPointer { Ops.rmsNormPlain($0.baseAddress!, $0.baseAddress!, rows: 3, d: 29, eps: 1e-6) }
+        #expect(maxRelativeError(x, ref) < 1e-5)
     }
 
     @Test func exp8MatchesExp() {

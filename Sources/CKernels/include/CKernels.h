@@ -1,4 +1,5 @@
-// Micro-kernels for instructions Swift cannot emit (AVX512-BF16's vdpbf16ps, VNNI's vpdpbusd) and the
+// Micro-kernels for instructions Swift cannot emit (AVX512-BF16's vdpbf16ps, VNNI's vpdpbusd; AVX-512
+// F32 FMA, which the AVX2-built Kernels target must not emit unconditionally) and the
 // CPU feature check that decides at run time whether they may be called. Every function here is
 // compiled for its own ISA with a target attribute and is only called after `unmask_cpu_features`
 // said the CPU and the OS support it; the portable build never calls them.
@@ -28,6 +29,11 @@ void unmask_bf16_pairs_avx512(const float *x, long lda, long rows, long k, uint3
 /// (b1 may be NULL when cols <= 16); c: row r at c + r*ldc.
 void unmask_bf16_tile_avx512(long kp, const uint32_t *a, long lda, const uint32_t *b0, const uint32_t *b1,
                              float *c, long ldc, long rows, long cols, int add);
+
+/// C[rows<=6, cols<=32] (+)= A[rows, kc] . B, AVX-512F (vfmadd231ps). a: row r at a + r*lda (floats);
+/// b0, b1: two 16-feature F32 panels' k blocks [kc][16] (b1 may be NULL when cols <= 16); c: row r at c + r*ldc.
+void unmask_f32_tile_avx512(long kc, const float *a, long lda, const float *b0, const float *b1,
+                            float *c, long ldc, long rows, long cols, int add);
 
 /// k-quads per activation scale of the VNNI path (128 k; PackedMatrix.groupK).
 #define UNMASK_VNNI_GROUP_QUADS 32
