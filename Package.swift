@@ -42,7 +42,7 @@ let package = Package(
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),
         .testTarget(name: "DiffusionModelTests", dependencies: ["DiffusionModel", "SafeTensors", "Kernels"]),
-        .testTarget(name: "DenoiserTests", dependencies: ["Denoiser", "DiffusionModel"]),
+        .testTarget(name: "DenoiserTests", dependencies: ["Denoiser", "DiffusionModel", "SafeTensors", "Kernels"]),
         .testTarget(name: "CompletionTests", dependencies: ["Completion", "Denoiser", "DiffusionModel", "Tokenizer"]),
         .testTarget(name: "LSPTests", dependencies: ["LSP"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "LSP", "Completion"]),

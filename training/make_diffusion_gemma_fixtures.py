@@ -17,8 +17,9 @@ in F32 from the BF16 values, as Unmask does). For each it writes Tests/Fixtures/
 - `step1`: raw decoder logits (soft-capped, before temperature) of every canvas position with no
   self-conditioning input (the first denoising step), and the experts each layer routed each canvas
   position to; `step2`: the logits with `self_conditioning_logits` = step 1's logits / temperature;
-- `generate`: two seeded `generate()` runs (the checkpoint defaults, and a sharp schedule that accepts
-  several positions per step and stops early) with every random draw recorded (initial canvas, the
+- `generate`: three seeded `generate()` runs (the checkpoint defaults, which accept one position per
+  step here; a sharp schedule that accepts most positions and stops canvases early; one in between whose
+  acceptance varies from 1 to 6 of 8 positions, so the entropy bound decides) with every random draw recorded (initial canvas, the
   multinomial sample of each step, the re-noise canvas of each step), and per step the accepted positions
   and the argmax canvas, plus the final sequence.
 
@@ -146,6 +147,8 @@ def main():
             generate_trace(m, 7, max_new_tokens=16, max_denoising_steps=6),
             generate_trace(m, 11, max_new_tokens=24, max_denoising_steps=10, t_min=0.05, t_max=0.1,
                            entropy_bound=1.5, confidence_threshold=0.5),
+            generate_trace(m, 3, max_new_tokens=16, max_denoising_steps=8, t_min=0.08, t_max=0.12, entropy_bound=0.5,
+                           confidence_threshold=0.3),
         ]
         fx["reference"] = f"transformers {transformers.__version__}, torch {torch.__version__}"
         with open(os.path.join(OUT, name + ".json"), "w") as f:

@@ -130,12 +130,15 @@ public enum DenoiserError: Error, CustomStringConvertible, Equatable {
     case noMaskToken(model: String)
     case invalidOption(name: String, value: String, hint: String)
     case emptyHole
+    /// A DiffusionGemma generation_config.json key with a value (or a name) the sampler cannot honour.
+    case invalidGenerationConfig(path: String, key: String, value: String)
 
     public var description: String {
         switch self {
         case let .noMaskToken(m): return "the model \(m) has no mask token (config mask_token_id and tokenizer mask_token are both missing). Hint: masked-diffusion infill needs a model trained with a mask token."
         case let .invalidOption(n, v, h): return "invalid \(n) \(v): \(h)"
         case .emptyHole: return "the hole is empty: nothing to fill. Hint: give --tokens N > 0 or select a non-empty range."
+        case let .invalidGenerationConfig(p, k, v): return "\(p): '\(k)' = \(v) is not a setting of the entropy-bound sampler Unmask implements (max_denoising_steps, sampler_config.entropy_bound, t_min, t_max, stability_threshold, confidence_threshold, max_new_tokens). Hint: remove the key or correct its value."
         }
     }
 }

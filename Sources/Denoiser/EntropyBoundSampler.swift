@@ -1,0 +1,145 @@
+import Foundation
+import DiffusionModel
+
+/// Where DiffusionGemma's sampler gets its randomness: uniform canvases (the first canvas of each block
+/// and every step's re-noise) and one sample per position from the step's distribution. `SeededDraws`
+/// in use; a test replays what torch drew.
+public protocol DiffusionDraws {
+    /// `length` ids uniform in 0..<vocab.
+    mutating func canvas(length: Int, vocab: Int) -> [Int32]
+    /// One id per row of `probabilities` [rows, vocab] (each row sums to 1).
+    mutating func samples(probabilities: [Float], rows: Int, vocab: Int) -> [Int32]
+}
+
+/// Draws from a seeded SplitMix64 (`RandomSource`): a seed fixes the run.
+public struct SeededDraws: DiffusionDraws {
+    var rng: RandomSource
+    public init(seed: UInt64) { rng = RandomSource(seed: seed) }
+    public mutating func canvas(length: Int, vocab: Int) -> [Int32] {
+        (0..<length).map { _ in Int32(truncatingIfNeeded: rng.next() % UInt64(vocab)) }
+    }
+    public mutating func samples(probabilities p: [Float], rows: Int, vocab: Int) -> [Int32] {
+        (0..<rows).map { r in
+            var u = Float(rng.uniform()), last = 0
+            for v in 0..<vocab where p[r * vocab + v] > 0 {
+                last = v
+                u -= p[r * vocab + v]
+                if u < 0 { return Int32(v) }
+            }
+            return Int32(last)                      // rounding left u ≥ 0: the last possible id
+        }
+    }
+}
+
+/// One denoising step of one canvas, for `--show-steps` and tests.
+public struct EntropyBoundStep: Sendable {
+    public let block: Int
+    /// Remaining steps, N … 1 (transformers' `cur_step`).
+    public let step: Int
+    public let temperature: Float
+    /// Positions whose sample was accepted this step (the rest were re-noised).
+    public let accepted: [Int]
+    /// The argmax of this step's logits: what the canvas becomes if it stops here.
+    public let argmax: [Int32]
+    public let meanEntropy: Float
+}
+
+/// DiffusionGemma's generation loop exactly as transformers' `DiffusionGemmaGenerationMixin.generate`
+/// runs it (generation_diffusion_gemma.py: `EntropyBoundSampler`, `LinearTemperatureScheduleLogitsProcessor`,
+/// `StableAndConfidentStoppingCriteria`, `_finalize_canvas`), for one sequence:
+///
+///     encode(prompt)
+///     per canvas: x = uniform ids
+///       for s = N … 1: T = t_min + (t_max − t_min)·s/N
+///         z = decoder(x, self-conditioning z_prev) / T; draw ~ softmax z; best = argmax z; H = entropy
+///         accept positions by ascending H while the H summed before each ≤ bound (the lowest always)
+///         x = accepted ? draw : fresh noise                        nothing stays locked
+///         stop when best equals the last `stability` bests and mean H < confidence
+///       emit best; EOS → pad after it and finish; else encode(best) and go on
+public struct EntropyBoundSampler {
+    public let model: DiffusionGemma
+    public let settings: EntropyBoundSettings
+
+    public init(model: DiffusionGemma, settings: EntropyBoundSettings) { self.model = model; self.settings = settings }
+
+    /// The prompt followed by the generated canvases (each `canvas_length` ids; after an EOS, pad).
+    /// `onStep` returning false stops after the current step (the canvas so far is emitted);
+    /// `interrupt` is checked before every layer of every forward.
+    public func generate<D: DiffusionDraws>(prompt: [Int32], draws: inout D, interrupt: (() -> Bool)? = nil,
+                                            onStep: (EntropyBoundStep) -> Bool = { _ in true }) throws -> [Int32] {
+        let c = model.config, C = c.canvasLength, V = c.vocabSize, N = settings.maxDenoisingSteps
+        let eos = Set(settings.eosTokenIDs ?? c.eosTokenIDs), pad = settings.padTokenID ?? c.padTokenID
+        var cache = model.emptyCache()
+        try model.encode(prompt, into: &cache, interrupt: interrupt)
+        var output = prompt
+        let maxLength = prompt.count + settings.maxNewTokens
+        canvases: for block in 0..<((settings.maxNewTokens + C - 1) / C) {
+            var x = draws.canvas(length: C, vocab: V)
+            var best = x
+            var selfConditioning: [Float]? = nil
+            var history: [[Int32]] = []                          // the last `stabilityThreshold` bests
+            var stopped = false
+            for s in stride(from: N, through: 1, by: -1) {
+                let temperature = settings.tMin + (settings.tMax - settings.tMin) * Float(s) / Float(N)
+                var z = try model.decode(x, cache: cache, selfConditioning: selfConditioning, interrupt: interrupt)
+                for i in z.indices { z[i] /= temperature }
+                let (probs, entropy) = Self.distributions(z, rows: C, vocab: V)
+                let drawn = draws.samples(probabilities: probs, rows: C, vocab: V)
+                best = (0..<C).map { r in Int32((0..<V).max { z[r * V + $0] < z[r * V + $1] }!) }
+                let accepted = Self.accept(entropy, bound: settings.entropyBound)
+                let noise = draws.canvas(length: C, vocab: V)
+                x = (0..<C).map { accepted[$0] ? drawn[$0] : noise[$0] }
+                let stable = settings.stabilityThreshold == 0 || (history.count == settings.stabilityThreshold && history.allSatisfy { $0 == best })
+                history.append(best)
+                if history.count > settings.stabilityThreshold { history.removeFirst() }
+                let mean = entropy.reduce(0, +) / Float(C)
+                selfConditioning = z
+                let go = onStep(EntropyBoundStep(block: block, step: s, temperature: temperature, accepted: (0..<C).filter { accepted[$0] },
+                                                 argmax: best, meanEntropy: mean))
+                if stable && mean < settings.confidenceThreshold { break }
+                if !go { stopped = true; break }
+            }
+            // _finalize_canvas: an EOS ends the sequence; what follows the first one becomes pad.
+            if let first = best.firstIndex(where: { eos.contains($0) }) {
+                if let pad { for i in (first + 1)..<C { best[i] = pad } }
+                output += best
+                break canvases
+            }
+            output += best
+            if stopped || output.count >= maxLength { break }
+            try model.encode(best, into: &cache, interrupt: interrupt)
+        }
+        return output
+    }
+
+    /// Softmax rows of z [rows, vocab] and each row's entropy −Σ p log p (in Double, from log-softmax).
+    static func distributions(_ z: [Float], rows: Int, vocab V: Int) -> (probabilities: [Float], entropy: [Float]) {
+        var p = [Float](repeating: 0, count: z.count), h = [Float](repeating: 0, count: rows)
+        for r in 0..<rows {
+            let row = z[(r * V)..<((r + 1) * V)]
+            let mx = Double(row.max()!)
+            let sum = row.reduce(0.0) { $0 + Foundation.exp(Double($1) - mx) }
+            let logZ = mx + Foundation.log(sum)
+            var e = 0.0
+            for (v, zv) in row.enumerated() {
+                let lp = Double(zv) - logZ, pv = Foundation.exp(lp)
+                p[r * V + v] = Float(pv); e -= pv * lp
+            }
+            h[r] = Float(e)
+        }
+        return (p, h)
+    }
+
+    /// transformers' `accept_canvas`: sort by entropy ascending; position i is accepted when the
+    /// cumulative entropy before it (cumsum − its own) is within `bound`.
+    static func accept(_ entropy: [Float], bound: Float) -> [Bool] {
+        let order = entropy.indices.sorted { entropy[$0] != entropy[$1] ? entropy[$0] < entropy[$1] : $0 < $1 }
+        var accepted = [Bool](repeating: false, count: entropy.count)
+        var cumulative: Float = 0
+        for i in order {
+            cumulative += entropy[i]
+            accepted[i] = cumulative - entropy[i] <= bound
+        }
+        return accepted
+    }
+}
