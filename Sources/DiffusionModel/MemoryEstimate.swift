@@ -22,6 +22,24 @@ public struct MemoryEstimate: Sendable, Equatable {
         self.precision = precision
     }
 
+    /// DiffusionGemma: its weights (every expert resident, the embedding twice: as the tied lm_head and
+    /// transposed for self-conditioning), the encoder cache of a 2048-token prompt, and one step's
+    /// canvas activations, logits, probabilities and self-conditioning input ([canvas, vocab] F32 each).
+    public init(gemma c: DiffusionGemmaConfig, precision: DiffusionTransformer.WeightPrecision, storedBF16: Bool) {
+        let bytesPerWeight: Double
+        switch precision {
+        case .stored: bytesPerWeight = storedBF16 ? 2 : 4
+        case .f32: bytesPerWeight = 4
+        case .int8: bytesPerWeight = 1.0 + 4.0 / Double(c.hiddenSize)
+        }
+        let weights = Double(c.parameterCount + c.vocabSize * c.hiddenSize) * bytesPerWeight
+        let positions = min(c.maxPositions, 2048)
+        let kv = c.layers.reduce(0) { $0 + 2 * min(positions, $1.type == .sliding ? c.slidingWindow : positions) * $1.kvHeads * $1.headDim * 4 }
+        let canvas = c.canvasLength * (3 * c.vocabSize + 4 * c.hiddenSize + 2 * c.intermediateSize) * 4
+        residentBytes = Int(weights) + kv + canvas
+        self.precision = precision
+    }
+
     /// Memory the system can give without swapping: MemAvailable, lowered to a cgroup's limit when one applies.
     public static func availableBytes() -> Int? {
         var available: Int?
@@ -41,9 +59,18 @@ public struct MemoryEstimate: Sendable, Equatable {
 
     /// Throws `ModelError.notEnoughMemory` when the estimate exceeds `available`.
     public func check(available: Int?, model: String, config: ModelConfig, storedBF16: Bool) throws {
+        try check(available: available, model: model, int8: MemoryEstimate(config: config, precision: .int8, storedBF16: storedBF16))
+    }
+
+    /// The same for DiffusionGemma.
+    public func check(available: Int?, model: String, gemma: DiffusionGemmaConfig, storedBF16: Bool) throws {
+        try check(available: available, model: model, int8: MemoryEstimate(gemma: gemma, precision: .int8, storedBF16: storedBF16))
+    }
+
+    /// `int8`: the same model's estimate with `weights: int8`, named in the refusal as the way out.
+    func check(available: Int?, model: String, int8: MemoryEstimate) throws {
         guard let available, residentBytes > available else { return }
-        let int8 = MemoryEstimate(config: config, precision: .int8, storedBF16: storedBF16).residentBytes
         throw ModelError.notEnoughMemory(model: model, needed: residentBytes, available: available, precision: precision.rawValue,
-                                         int8Needed: precision == .int8 ? nil : int8)
+                                         int8Needed: precision == .int8 ? nil : int8.residentBytes)
     }
 }

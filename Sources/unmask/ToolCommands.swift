@@ -56,14 +56,26 @@ enum ToolCommands {
     static func forward(_ argv: ArraySlice<String>) -> Int32 {
         let help = """
         usage: unmask forward --model DIR --ids 1,2,3 [--rows 0,2] [--weights stored|f32|int8]
+               unmask forward --model DIR --ids P1,P2,... --canvas C1,C2,...     (DiffusionGemma)
 
         One full forward (no causal mask) over the ids; prints {"logits": [[...], ...]} with the raw logits
         of the requested rows (all by default). Row i is the output at position i, before any logit shift.
+        A DiffusionGemma model runs the prompt ids through its encoder and one decoder pass over the
+        canvas, as the first denoising step does (no self-conditioning input), and prints the raw decoder
+        logits (soft-capped, before temperature) of every canvas position.
         """
         do {
-            let a = try Arguments(argv, valued: ["model", "ids", "rows", "threads", "weights"], switches: [])
+            let a = try Arguments(argv, valued: ["model", "ids", "rows", "threads", "weights", "canvas"], switches: [])
             if a.switches.contains("help") { Output.out(help); return 0 }
             guard let dir = a.values["model"], let idsText = a.values["ids"] else { throw Arguments.Failure(description: "need --model DIR and --ids\n\n" + help) }
+            let configPath = (dir as NSString).appendingPathComponent("config.json")
+            if DiffusionGemmaConfig.isDiffusionGemma(path: configPath) {
+                guard let canvas = a.values["canvas"] else { throw Arguments.Failure(description: "a DiffusionGemma model needs --canvas C1,C2,... (the decoder's input) beside the prompt's --ids") }
+                guard a.values["rows"] == nil else { throw Arguments.Failure(description: "--rows does not apply to DiffusionGemma: every canvas position's logits are printed") }
+                try GemmaCommand.forward(model: dir, prompt: idsText, canvas: canvas, a)
+                return 0
+            }
+            if a.values["canvas"] != nil { throw Arguments.Failure(description: "--canvas is for DiffusionGemma (encoder/decoder) models; \(configPath) is not one") }
             let ids = try idsText.split(separator: ",").map { s -> Int32 in
                 guard let v = Int32(s.trimmingCharacters(in: .whitespaces)) else { throw Arguments.Failure(description: "--ids: '\(s)' is not an integer") }
                 return v

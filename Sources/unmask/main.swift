@@ -13,7 +13,8 @@ commands:
   eval       evaluate on HumanEval-Infilling-shaped JSON lines:  unmask eval CASES.jsonl[.gz]
   bench      benchmarks:  unmask bench forward|matmul|tokenizer|lsp|remote|typing|load|repair ...
   tokenize   unmask tokenize --tokenizer DIR FILE [--decode]
-  forward    unmask forward --model DIR --ids 1,2,3 [--rows 0,2]
+  forward    unmask forward --model DIR --ids 1,2,3 [--rows 0,2]  (DiffusionGemma: --ids PROMPT --canvas IDS)
+  generate   DiffusionGemma's sampler:  unmask generate --model DIR --prompt TEXT [--show-steps]
   template   the prompt a model's chat template renders:  unmask template --model DIR --messages FILE.json
   settings   every setting, as the README's table or VS Code's configuration:  unmask settings --markdown|--vscode
 
@@ -34,6 +35,7 @@ case "demo": code = DemoCommand.run(rest)
 case "bench": code = BenchCommand.run(rest)
 case "tokenize": code = ToolCommands.tokenize(rest)
 case "forward": code = ToolCommands.forward(rest)
+case "generate": code = GemmaCommand.generate(rest)
 case "template": code = ToolCommands.template(rest)
 case "settings": code = SettingsCommand.run(rest)
 case "--help", "-h", "help": Output.out(usage); code = 0
