@@ -17,11 +17,18 @@ in F32 from the BF16 values, as Unmask does). For each it writes Tests/Fixtures/
 - `step1`: raw decoder logits (soft-capped, before temperature) of every canvas position with no
   self-conditioning input (the first denoising step), and the experts each layer routed each canvas
   position to; `step2`: the logits with `self_conditioning_logits` = step 1's logits / temperature;
-- `generate`: three seeded `generate()` runs (the checkpoint defaults, which accept one position per
-  step here; a sharp schedule that accepts most positions and stops canvases early; one in between whose
-  acceptance varies from 1 to 6 of 8 positions, so the entropy bound decides) with every random draw recorded (initial canvas, the
+- `generate`: four seeded `generate()` runs: the checkpoint defaults (one position accepted per step
+  here); a wider bound that accepts 2 to 4 of 8 positions; a sharp schedule whose acceptance varies from
+  1 to 6; and stopping by the stable-and-confident rule after each canvas's first step (stability 0),
+  so three canvases are committed and re-encoded. (Sharper schedules over more steps are chaotic: the
+  self-conditioning loop at T = 0.1 amplifies 1e-6 differences in the logits until an argmax flips, in
+  transformers' own float32 against its float64 too, so no replay can follow them bit for bit.) with every random draw recorded (initial canvas, the
   multinomial sample of each step, the re-noise canvas of each step), and per step the accepted positions
   and the argmax canvas, plus the final sequence.
+
+A third model, `chat` (vocabulary 264: a byte-level tokenizer of the 256 bytes and Gemma's specials,
+written with Hugging Face `tokenizers`, and a Gemma-style chat template), is only for the completion
+path (GemmaBackendTests): its answers are noise, the tests check the prompt, the shapes and the limits.
 
 Tolerance (Swift tests): logits max |delta| <= 1e-4 of the logit scale, equal argmax, equal experts.
 Usage: python3 training/make_diffusion_gemma_fixtures.py [OUT_DIR]
@@ -133,8 +140,36 @@ def generate_trace(m, seed, **settings):
     return dict(settings=settings, seed=seed, draws=draws, steps=steps, sequence=out.sequences[0].tolist())
 
 
+CHAT_TEMPLATE = ("{{ bos_token }}{% for m in messages %}<|turn>{{ 'model' if m['role'] == 'assistant' else m['role'] }}\n"
+                 "{{ m['content'] }}<turn|>\n{% endfor %}{% if add_generation_prompt %}<|turn>model\n{% endif %}")
+
+
+def chat_model():
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+    d = os.path.join(OUT, "chat")
+    specials = ["<pad>", "<eos>", "<bos>", "<|turn>", "<turn|>"]
+    vocab = {t: i for i, t in enumerate(specials)}
+    for ch in sorted(pre_tokenizers.ByteLevel.alphabet()):
+        vocab[ch] = len(vocab)
+    text = dict(TEXT, vocab_size=264, max_position_embeddings=2048)
+    cfg = DiffusionGemmaConfig(text_config=text, vision_config=VISION, canvas_length=8)
+    torch.manual_seed(5)
+    DiffusionGemmaForBlockDiffusion(cfg).eval().save_pretrained(d)
+    tok = Tokenizer(models.BPE(vocab=vocab, merges=[]))
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+    tok.decoder = decoders.ByteLevel()
+    tok.add_special_tokens(specials)
+    tok.save(os.path.join(d, "tokenizer.json"))
+    with open(os.path.join(d, "tokenizer_config.json"), "w") as f:
+        json.dump({"bos_token": "<bos>", "eos_token": "<eos>", "pad_token": "<pad>", "chat_template": CHAT_TEMPLATE}, f, indent=1)
+    with open(os.path.join(d, "generation_config.json"), "w") as f:
+        json.dump({"max_denoising_steps": 3, "sampler_config": {"_cls_name": "EntropyBoundSamplerConfig", "entropy_bound": 0.1},
+                   "t_min": 0.4, "t_max": 0.8, "stability_threshold": 1, "confidence_threshold": 0.005}, f, indent=1)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
+    chat_model()
     for name, dtype in (("f32", torch.float32), ("bf16", torch.bfloat16)):
         d = os.path.join(OUT, name)
         build().to(dtype).save_pretrained(d)
@@ -145,10 +180,12 @@ def main():
         fx = forward_fixture(m)
         fx["generate"] = [
             generate_trace(m, 7, max_new_tokens=16, max_denoising_steps=6),
-            generate_trace(m, 11, max_new_tokens=24, max_denoising_steps=10, t_min=0.05, t_max=0.1,
-                           entropy_bound=1.5, confidence_threshold=0.5),
+            generate_trace(m, 11, max_new_tokens=24, max_denoising_steps=10, t_min=0.3, t_max=0.6, entropy_bound=6.0,
+                           confidence_threshold=3.8),
             generate_trace(m, 3, max_new_tokens=16, max_denoising_steps=8, t_min=0.08, t_max=0.12, entropy_bound=0.5,
                            confidence_threshold=0.3),
+            generate_trace(m, 13, max_new_tokens=24, max_denoising_steps=10, t_min=0.1, t_max=0.2, entropy_bound=1.5,
+                           stability_threshold=0, confidence_threshold=100.0),
         ]
         fx["reference"] = f"transformers {transformers.__version__}, torch {torch.__version__}"
         with open(os.path.join(OUT, name + ".json"), "w") as f:

@@ -62,26 +62,41 @@ public struct EntropyBoundSampler {
 
     public init(model: DiffusionGemma, settings: EntropyBoundSettings) { self.model = model; self.settings = settings }
 
-    /// The prompt followed by the generated canvases (each `canvas_length` ids; after an EOS, pad).
+    /// What `generate` produced.
+    public struct Generation: Sendable {
+        /// The prompt followed by the generated canvases (each `canvas_length` ids; after an EOS, pad).
+        public var tokens: [Int32]
+        /// Stopped by `interrupt` or `onStep` before the sampler would have (the last canvas is the
+        /// draft of its last finished step, or absent when none finished).
+        public var cutShort = false
+        /// Decoder passes run.
+        public var steps = 0
+    }
+
     /// `onStep` returning false stops after the current step (the canvas so far is emitted);
-    /// `interrupt` is checked before every layer of every forward.
+    /// `interrupt` is checked before every layer of every forward: when it fires inside a denoising
+    /// step, the draft of the previous step is emitted (nothing for a canvas with no finished step).
+    /// An interrupt during the prompt's encoding throws `ModelError.interrupted`.
     public func generate<D: DiffusionDraws>(prompt: [Int32], draws: inout D, interrupt: (() -> Bool)? = nil,
-                                            onStep: (EntropyBoundStep) -> Bool = { _ in true }) throws -> [Int32] {
+                                            onStep: (EntropyBoundStep) -> Bool = { _ in true }) throws -> Generation {
         let c = model.config, C = c.canvasLength, V = c.vocabSize, N = settings.maxDenoisingSteps
         let eos = Set(settings.eosTokenIDs ?? c.eosTokenIDs), pad = settings.padTokenID ?? c.padTokenID
         var cache = model.emptyCache()
         try model.encode(prompt, into: &cache, interrupt: interrupt)
-        var output = prompt
+        var result = Generation(tokens: prompt)
         let maxLength = prompt.count + settings.maxNewTokens
         canvases: for block in 0..<((settings.maxNewTokens + C - 1) / C) {
             var x = draws.canvas(length: C, vocab: V)
             var best = x
             var selfConditioning: [Float]? = nil
             var history: [[Int32]] = []                          // the last `stabilityThreshold` bests
-            var stopped = false
+            var stopped = false, drafted = false
             for s in stride(from: N, through: 1, by: -1) {
                 let temperature = settings.tMin + (settings.tMax - settings.tMin) * Float(s) / Float(N)
-                var z = try model.decode(x, cache: cache, selfConditioning: selfConditioning, interrupt: interrupt)
+                var z: [Float]
+                do { z = try model.decode(x, cache: cache, selfConditioning: selfConditioning, interrupt: interrupt) }
+                catch ModelError.interrupted { stopped = true; break }
+                result.steps += 1; drafted = true
                 for i in z.indices { z[i] /= temperature }
                 let (probs, entropy) = Self.distributions(z, rows: C, vocab: V)
                 let drawn = draws.samples(probabilities: probs, rows: C, vocab: V)
@@ -99,17 +114,18 @@ public struct EntropyBoundSampler {
                 if stable && mean < settings.confidenceThreshold { break }
                 if !go { stopped = true; break }
             }
+            if stopped { result.cutShort = true; if !drafted { break canvases } }
             // _finalize_canvas: an EOS ends the sequence; what follows the first one becomes pad.
             if let first = best.firstIndex(where: { eos.contains($0) }) {
                 if let pad { for i in (first + 1)..<C { best[i] = pad } }
-                output += best
+                result.tokens += best
                 break canvases
             }
-            output += best
-            if stopped || output.count >= maxLength { break }
-            try model.encode(best, into: &cache, interrupt: interrupt)
+            result.tokens += best
+            if stopped || result.tokens.count >= maxLength { break }
+            do { try model.encode(best, into: &cache, interrupt: interrupt) } catch ModelError.interrupted { result.cutShort = true; break }
         }
-        return output
+        return result
     }
 
     /// Softmax rows of z [rows, vocab] and each row's entropy −Σ p log p (in Double, from log-softmax).

@@ -10,6 +10,7 @@ public enum BenchCommand {
            unmask bench typing [--model DIR] [--keys N] [--deadline-ms MS] [--settings JSON]
            unmask bench load [--model DIR] [--weights stored|f32|int8]
            unmask bench repair [CASES.jsonl] [--per-language N] [--rewrite]
+           unmask bench gemma [--prompt 512] [--layers sliding,full] [--repeats K] [--weights stored|int8]
 
     Prints figures; the last stdout line is one JSON object. `training/bench_*.py` run the same
     computation in PyTorch / numpy / Hugging Face tokenizers in the same invocation and print ratios.
@@ -27,6 +28,7 @@ public enum BenchCommand {
         case "typing": return TypingBench.run(rest)
         case "load": return LoadBench.run(rest)
         case "repair": return RepairBench.run(rest)
+        case "gemma": return GemmaBench.run(rest)
         case "--help", "-h": Output.out(help); return 0
         default: Output.err("unknown benchmark '\(sub)'\n\n" + help); return 2
         }

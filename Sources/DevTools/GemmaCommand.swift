@@ -83,7 +83,7 @@ public enum GemmaCommand {
                 if show { Output.err(String(format: "canvas %d step %2d  T %.3f  accepted %3d  mean H %.3f  ", s.block, s.step, s.temperature, s.accepted.count, s.meanEntropy) + render(s.argmax)) }
                 return true
             })
-            let generated = Array(out.dropFirst(prompt.count))
+            let generated = Array(out.tokens.dropFirst(prompt.count))
             if let tok = tokenizer { Output.out(tok.decode(generated, skipSpecial: true)) } else { Output.out("\(generated)") }
             return 0
         } catch { Output.err("unmask generate: \(error)"); return 1 }

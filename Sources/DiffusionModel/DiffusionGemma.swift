@@ -85,7 +85,8 @@ public final class DiffusionGemma: @unchecked Sendable {
 
     /// One decoder pass over `canvas` (positions cache.length…) attending to [cache ; canvas] with no
     /// mask. `selfConditioning`: the previous step's processed logits [C, V] (nil at the first step: the
-    /// signal is zero). Returns the soft-capped logits [C, V], before temperature.
+    /// signal is zero). Returns the soft-capped logits [C, V], before temperature. `interrupt` is asked
+    /// before every layer and before the vocabulary projection (`bench gemma` times the phases by it).
     public func decode(_ canvas: [Int32], cache: GemmaCache, selfConditioning: [Float]? = nil, interrupt: (() -> Bool)? = nil) throws -> [Float] {
         try runDecoder(canvas, cache: cache, selfConditioning: selfConditioning, interrupt: interrupt).logits
     }
@@ -111,7 +112,7 @@ public final class DiffusionGemma: @unchecked Sendable {
             let gu = UnsafeMutablePointer<Float>.allocate(capacity: C * 2 * I)
             defer { probs.deallocate(); soft.deallocate(); gu.deallocate() }
             sc.withUnsafeBufferPointer { probs.update(from: $0.baseAddress!, count: C * V) }
-            for r in 0..<C { Ops.softmax(probs + r * V, V) }
+            pool.forEachRange(C) { rows in for r in rows { Ops.softmax(probs + r * V, V) } }
             Matmul.gemm(probs, m: C, weights.embedT, soft, pool: pool, isa: isa)
             let scale = Float(D).squareRoot()
             for i in 0..<(C * D) { soft[i] *= scale }
@@ -128,13 +129,17 @@ public final class DiffusionGemma: @unchecked Sendable {
             if interrupt?() == true { throw ModelError.interrupted(layer: l) }
             let all = 0..<(cache.retained(l) + C)
             routes.append(try layer(l, x, C, positions: positions, cachedKeys: cache.keys[l], cachedValues: cache.values[l], scalar: w.decoderScalar,
-                                    visible: { _ in all }, store: { _, _ in }))
+                                    seesEverything: true, visible: { _ in all }, store: { _, _ in }))
         }
+        if interrupt?() == true { throw ModelError.interrupted(layer: config.numLayers) }     // before the vocabulary projection
         Ops.rmsNorm(x, weights.finalNorm, x, rows: C, d: D, eps: config.rmsNormEps)
         var logits = [Float](repeating: 0, count: C * V)
         logits.withUnsafeMutableBufferPointer { Matmul.gemm(x, m: C, weights.embed, $0.baseAddress!, pool: pool, isa: isa) }
         if let cap = config.finalLogitSoftcapping {
-            for i in logits.indices { logits[i] = cap * tanhf(logits[i] / cap) }
+            logits.withUnsafeMutableBufferPointer { l in
+                let base = l.baseAddress!
+                pool.forEachRange(C) { rows in Ops.softcap(base + rows.lowerBound * V, rows.count * V, cap: cap) }
+            }
         }
         return (logits, routes)
     }
@@ -163,10 +168,11 @@ public final class DiffusionGemma: @unchecked Sendable {
     // MARK: - The layer
 
     /// Layer l on x [T, D] in place; returns each position's experts. The queries attend to
-    /// [cachedKeys ; the T new keys] (`visible(t)`: query t's range of those rows); `store` receives the
+    /// [cachedKeys ; the T new keys] (`visible(t)`: query t's range of those rows; `seesEverything`: every
+    /// query sees every row, the decoder's case, computed as GEMMs); `store` receives the
     /// new keys and values ([T, Hk·Dh] each; the encoder keeps them, the decoder does not).
     private func layer(_ l: Int, _ x: UnsafeMutablePointer<Float>, _ T: Int, positions: [Int], cachedKeys: [Float], cachedValues: [Float], scalar: Float,
-                       visible: (Int) -> Range<Int>, store: (UnsafePointer<Float>, UnsafePointer<Float>) -> Void) throws -> [[Int]] {
+                       seesEverything: Bool = false, visible: (Int) -> Range<Int>, store: (UnsafePointer<Float>, UnsafePointer<Float>) -> Void) throws -> [[Int]] {
         let w = weights.layers[l]
         let D = config.hiddenSize, H = config.numHeads, Dh = w.shape.headDim, Hk = w.shape.kvHeads, I = config.intermediateSize
         let qkvWidth = w.qkv.rows, kvWidth = Hk * Dh
@@ -198,7 +204,15 @@ public final class DiffusionGemma: @unchecked Sendable {
         store(k + cached * kvWidth, v + cached * kvWidth)
         let attn = UnsafeMutablePointer<Float>.allocate(capacity: T * H * Dh)        // [T, H·Dh]
         defer { attn.deallocate() }
-        attention(q, k, v, attn, T: T, heads: H, kvHeads: Hk, headDim: Dh, visible: visible)
+        if seesEverything {
+            // The decoder: no mask, so attention is two GEMMs per kv head (`Ops.attentionGEMM`, which scales
+            // by 1/√Dh; q is pre-multiplied by √Dh for Gemma's scale of 1).
+            let root = Float(Dh).squareRoot()
+            for i in 0..<(T * H * Dh) { q[i] *= root }
+            Ops.attentionGEMM(q: q, k: k, v: v, out: attn, t: T, s: S, heads: H, kvHeads: Hk, headDim: Dh, keyMask: nil, pool: pool)
+        } else {
+            attention(q, k, v, attn, T: T, heads: H, kvHeads: Hk, headDim: Dh, visible: visible)
+        }
         Matmul.gemm(attn, m: T, w.o, h, pool: pool, isa: isa)
         Ops.rmsNorm(h, w.postAttentionNorm, h, rows: T, d: D, eps: config.rmsNormEps)
         for i in 0..<(T * D) { x[i] += h[i] }

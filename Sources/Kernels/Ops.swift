@@ -109,6 +109,14 @@ public enum Ops {
         while i < n { let g = gate[i], z2 = c * (g + 0.044715 * g * g * g); out[i] = g / (1 + expf(-z2)) * up[i]; i += 1 }
     }
 
+    /// x[i] = cap · tanh(x[i] / cap) in place (Gemma's final logit soft-capping), with libm's tanhf:
+    /// an exp-based tanh cancels near 0 and moved near-tied logits enough to flip an argmax at the
+    /// sampler's low temperatures. Shapes: [n]. Naive twin: `Reference.softcap`.
+    public static func softcap(_ x: UnsafeMutablePointer<Float>, _ n: Int, cap: Float) {
+        let inv = 1 / cap
+        for i in 0..<n { x[i] = cap * tanhf(x[i] * inv) }
+    }
+
     /// RMSNorm without a weight (Gemma's `with_scale=False`: v_norm, the router's norm,
     /// self-conditioning's post_norm): out = x / sqrt(mean(x²) + eps). `out` may alias `x`. Shapes: [rows, d].
     public static func rmsNormPlain(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, rows: Int, d: Int, eps: Float) {

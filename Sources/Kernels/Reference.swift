@@ -85,6 +85,9 @@ public enum Reference {
         }
     }
 
+    /// cap · tanh(x / cap) in Double.
+    public static func softcap(_ x: [Float], cap: Float) -> [Float] { x.map { Float(Double(cap) * Foundation.tanh(Double($0) / Double(cap))) } }
+
     /// Rotate-half RoPE of one [heads, headDim] vector at `position`, angles in Double.
     public static func rope(_ x: [Float], heads: Int, headDim: Int, position: Int, theta: Double) -> [Float] {
         var out = x

@@ -14,7 +14,7 @@ private struct Traces: Decodable {
     struct Step: Decodable { let step: Int; let accepted: [Int]; let argmax: [Int32] }
     struct Settings: Decodable {
         let max_new_tokens: Int; let max_denoising_steps: Int
-        let t_min: Float?; let t_max: Float?; let entropy_bound: Float?; let confidence_threshold: Float?
+        let t_min: Float?; let t_max: Float?; let entropy_bound: Float?; let confidence_threshold: Float?; let stability_threshold: Int?
     }
     struct Trace: Decodable { let settings: Settings; let draws: Draws; let steps: [Step]; let sequence: [Int32] }
     let prompt: [Int32]; let generate: [Trace]
@@ -43,8 +43,8 @@ private struct RecordedDraws: DiffusionDraws {
 }
 
 /// The sampler fed torch's draws commits the same positions and emits the same argmax canvas at every
-/// step, stops at the same steps, and ends with the same sequence (three runs per model: the defaults; a
-/// sharp schedule that accepts most positions and stops canvases early; one whose acceptance varies).
+/// step, stops at the same steps, and ends with the same sequence (four runs per model: the defaults;
+/// a wider bound; a sharp schedule whose acceptance varies; a stop after each canvas's first step).
 @Suite struct EntropyBoundSamplerTests {
     @Test(arguments: ["f32", "bf16"])
     func replayedDrawsReproduceTransformersGenerate(model name: String) throws {
@@ -60,9 +60,10 @@ private struct RecordedDraws: DiffusionDraws {
             if let v = trace.settings.t_max { settings.tMax = v }
             if let v = trace.settings.entropy_bound { settings.entropyBound = v }
             if let v = trace.settings.confidence_threshold { settings.confidenceThreshold = v }
+            if let v = trace.settings.stability_threshold { settings.stabilityThreshold = v }
             var draws = RecordedDraws(trace.draws)
             var steps: [EntropyBoundStep] = []
-            let out = try EntropyBoundSampler(model: model, settings: settings).generate(prompt: fx.prompt, draws: &draws, onStep: { steps.append($0); return true })
+            let out = try EntropyBoundSampler(model: model, settings: settings).generate(prompt: fx.prompt, draws: &draws, onStep: { steps.append($0); return true }).tokens
             #expect(steps.count == trace.steps.count, "\(name) trace \(ti): \(steps.count) steps, the reference \(trace.steps.count)")
             for (i, (ours, ref)) in zip(steps, trace.steps).enumerated() {
                 #expect(ours.step == ref.step && ours.accepted == ref.accepted, "\(name) trace \(ti) step \(i): accepted \(ours.accepted) vs \(ref.accepted)")

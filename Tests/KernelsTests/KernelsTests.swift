@@ -249,6 +249,15 @@ func maxRelativeError(_ a: [Float], _ b: [Float]) -> Float {
         #expect(maxRelativeError(g, ref) < 1e-5)
     }
 
+    /// Soft-capping against tanh in Double: within 1e-6 of the cap, from tiny values to saturation.
+    @Test func softcapMatchesReference() {
+        var rng = TestRNG(16)
+        var x = rng.array(203).map { $0 * 90 } + [0, 1e-7, -3e-5, 29.9, -30.1, 500]
+        let ref = Reference.softcap(x, cap: 30)
+        x.withUnsafeMutableBufferPointer { Ops.softcap($0.baseAddress!, $0.count, cap: 30) }
+        #expect(zip(x, ref).map { abs($0 - $1) }.max()! <= 30 * 1e-6)
+    }
+
     @Test func plainRMSNormIsTheNormWithUnitWeights() {
         var rng = TestRNG(15)
         var x = rng.array(3 * 29)

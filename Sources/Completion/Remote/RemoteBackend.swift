@@ -62,26 +62,11 @@ public final class RemoteBackend: Backend, @unchecked Sendable {
                 cache.remember(r, insert: e.newText, range: e.range, early: false)
             }
         case .fill, .infill, .rewrite:
-            var holes = [r.selection ?? (r.cursor..<r.cursor)]
-            if r.kind == .rewrite {
-                guard let body = r.selection.flatMap({ $0.isEmpty ? nil : $0 }) ?? FunctionFinder().enclosingBody(in: r.text, at: r.cursor, languageID: r.languageID) else {
-                    throw CompletionError.nothingToDo("no enclosing function found at the cursor; select the code to rewrite")
-                }
-                holes = [body]
-            } else if r.kind == .fill, let sel = r.selection {
-                let markers = EditCompleter.markerHoles(in: r.slice(sel), at: sel.lowerBound)
-                if !markers.isEmpty { holes = markers }
-            }
             result = CompletionResult(edits: [])
-            for hole in holes {
+            for hole in try RemotePrompt.holes(r) {
                 guard let g = try generate(r, hole: hole, lines: .free, settings: settings, action: true, cancel: cancel, onFrame: onFrame) else { return .cancelled }
-                var text = PostProcessor().clean(g.text, shape: .free, following: Substring(r.slice(hole.upperBound..<r.utf8.count)))
-                if let m = r.maxLines {
-                    let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-                    if lines.count > m { text = lines.prefix(m).joined(separator: "\n") + "\n" }
-                }
                 result.networkMilliseconds += g.networkMs
-                if r.kind != .rewrite || text != r.slice(hole) { result.edits.append(CompletionEdit(range: hole, newText: text)) }
+                if let e = RemotePrompt.fillEdit(g.text, hole: hole, r) { result.edits.append(e) }
             }
         case .repair, .nextEdit:
             guard let g = try repair(r, settings: settings, cancel: cancel) else { return .cancelled }
@@ -97,18 +82,11 @@ public final class RemoteBackend: Backend, @unchecked Sendable {
 
     // MARK: Context
 
-    /// The text before and after `hole`, cut at line boundaries to the context budget (about four
-    /// bytes a token; two thirds before the hole, one third after): what is sent, and nothing more.
     func context(_ r: CompletionRequest, hole: Swift.Range<Int>, settings: EngineSettings) -> (prefix: String, suffix: String) {
-        let budget = settings.contextTokens * 4
-        var start = max(0, hole.lowerBound - budget * 2 / 3)
-        if start > 0 { while start < hole.lowerBound && r.utf8[start - 1] != 10 { start += 1 } }
-        var end = min(r.utf8.count, hole.upperBound + budget / 3)
-        if end < r.utf8.count { while end > hole.upperBound && r.utf8[end - 1] != 10 { end -= 1 } }
-        return (r.slice(start..<hole.lowerBound), r.slice(hole.upperBound..<end))
+        RemotePrompt.context(r, hole: hole, contextTokens: settings.contextTokens)
     }
 
-    func fileName(_ r: CompletionRequest) -> String { URL(string: r.uri)?.lastPathComponent ?? r.uri }
+    func fileName(_ r: CompletionRequest) -> String { RemotePrompt.fileName(r) }
 
     // MARK: Generation (fill in the middle)
 

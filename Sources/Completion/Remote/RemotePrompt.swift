@@ -1,4 +1,8 @@
-/// The text a remote engine is given for a hole, and what is done to its answer.
+import Foundation
+
+/// The text a text-in, text-out engine is given for a hole, and what is done to its answer: the remote
+/// engines, and DiffusionGemma run locally (`GemmaBackend`, which has no mask token and gets the chat
+/// form).
 ///
 /// - `chat`: a system message saying what to answer and one user message holding the file with the
 ///   gap marked `<|fill|>` (vLLM and SGLang accept no `suffix` for diffusion models, so the suffix
@@ -9,6 +13,46 @@
 /// - `fim` (Inception): `prompt` and `suffix` as they are.
 enum RemotePrompt {
     static let gap = "<|fill|>"
+
+    /// The text before and after `hole`, cut at line boundaries to the context budget (about four
+    /// bytes a token; two thirds before the hole, one third after): what is sent, and nothing more.
+    static func context(_ r: CompletionRequest, hole: Swift.Range<Int>, contextTokens: Int) -> (prefix: String, suffix: String) {
+        let budget = contextTokens * 4
+        var start = max(0, hole.lowerBound - budget * 2 / 3)
+        if start > 0 { while start < hole.lowerBound && r.utf8[start - 1] != 10 { start += 1 } }
+        var end = min(r.utf8.count, hole.upperBound + budget / 3)
+        if end < r.utf8.count { while end > hole.upperBound && r.utf8[end - 1] != 10 { end -= 1 } }
+        return (r.slice(start..<hole.lowerBound), r.slice(hole.upperBound..<end))
+    }
+
+    static func fileName(_ r: CompletionRequest) -> String { URL(string: r.uri)?.lastPathComponent ?? r.uri }
+
+    /// The holes of a fill, infill or rewrite: the selection (or the cursor); a fill's selection with
+    /// marker holes in it gives those; a rewrite takes the selection or the enclosing function's body.
+    static func holes(_ r: CompletionRequest) throws -> [Swift.Range<Int>] {
+        if r.kind == .rewrite {
+            guard let body = r.selection.flatMap({ $0.isEmpty ? nil : $0 }) ?? FunctionFinder().enclosingBody(in: r.text, at: r.cursor, languageID: r.languageID) else {
+                throw CompletionError.nothingToDo("no enclosing function found at the cursor; select the code to rewrite")
+            }
+            return [body]
+        }
+        if r.kind == .fill, let sel = r.selection {
+            let markers = EditCompleter.markerHoles(in: r.slice(sel), at: sel.lowerBound)
+            if !markers.isEmpty { return markers }
+        }
+        return [r.selection ?? (r.cursor..<r.cursor)]
+    }
+
+    /// A fill's answer for `hole`, cleaned like the local engine's (`PostProcessor`: nothing the
+    /// following text already has), cut to `maxLines`; nil when a rewrite changes nothing.
+    static func fillEdit(_ answer: String, hole: Swift.Range<Int>, _ r: CompletionRequest) -> CompletionEdit? {
+        var text = PostProcessor().clean(answer, shape: .free, following: Substring(r.slice(hole.upperBound..<r.utf8.count)))
+        if let m = r.maxLines {
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            if lines.count > m { text = lines.prefix(m).joined(separator: "\n") + "\n" }
+        }
+        return r.kind == .rewrite && text == r.slice(hole) ? nil : CompletionEdit(range: hole, newText: text)
+    }
 
     static func chatMessages(prefix: String, suffix: String, language: String, file: String, lines: LineShape) -> [[String: String]] {
         let system = """
