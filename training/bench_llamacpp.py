@@ -15,12 +15,13 @@ full forward; Unmask fills 32 slots after the same text (one full forward, then 
 Wall time includes loading (llama.cpp maps its GGUF; Unmask maps its panel cache after the first load).
 
 Usage: python3 training/bench_llamacpp.py LLAMA_CPP_DIR MODEL_DIR FILE [--unmask .build/release/unmask] [--rounds 3]
+       [--weights stored|int8]   (Unmask's in-memory weights; llama.cpp keeps its BF16 GGUF)
 """
 import json, os, re, subprocess, sys, time
 
 def main():
     args = sys.argv[1:]
-    opt = {"unmask": ".build/release/unmask", "rounds": "3", "threads": "2"}
+    opt = {"unmask": ".build/release/unmask", "rounds": "3", "threads": "2", "weights": "stored"}
     pos = []
     while args:
         a = args.pop(0)
@@ -39,7 +40,7 @@ def main():
     theirs_argv = [cli, "-m", gguf, "-f", prompt, "-t", opt["threads"], "-c", "512", "-b", "512", "-ub", "512",
                    "--diffusion-steps", "8", "--diffusion-eps", "0.001", "--temp", "0"]
     ours_argv = [opt["unmask"], "fill", prompt, "--at", f"{line}:{len(text.rsplit(chr(10), 1)[-1]) + 1}", "--model", model,
-                 "--tokens", "32", "--steps", "8", "--algorithm", "maskgit_plus", "--end-rule", "token"]
+                 "--tokens", "32", "--steps", "8", "--algorithm", "maskgit_plus", "--end-rule", "token", "--weights", opt["weights"]]
     env = None                         # unmask fill uses every core; run on a 2-core machine (or taskset -c 0,1)
     subprocess.run(ours_argv, capture_output=True, env=env)               # writes the panel cache once
     rows = []
