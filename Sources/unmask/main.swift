@@ -11,7 +11,7 @@ commands:
   demo       fill a few holes in a bundled sample with the embedded model, showing the denoising
   fill       fill a hole in a file:  unmask fill FILE --at LINE:COL [--to LINE:COL] [--tokens N] [--show-steps]
   eval       evaluate on HumanEval-Infilling-shaped JSON lines:  unmask eval CASES.jsonl[.gz]
-  bench      benchmarks:  unmask bench forward|matmul|tokenizer|lsp|remote|typing|load|repair ...
+  bench      benchmarks:  unmask bench forward|matmul|tokenizer|lsp|remote|typing|load|repair|gemma ...
   tokenize   unmask tokenize --tokenizer DIR FILE [--decode]
   forward    unmask forward --model DIR --ids 1,2,3 [--rows 0,2]  (DiffusionGemma: --ids PROMPT --canvas IDS)
   generate   DiffusionGemma's sampler:  unmask generate --model DIR --prompt TEXT [--show-steps]
