@@ -4,6 +4,7 @@
 // the AVX-512 target attribute, called only after CPUID said so. The naive twin is Reference.matmul.
 #include "CKernels.h"
 #include <immintrin.h>
+#include "tile_store.h"
 
 #define F32_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq")))
 
@@ -27,10 +28,6 @@ void unmask_f32_tile_avx512(long kc, const float *a, long lda, const float *b0, 
     }
     __mmask16 m0 = (__mmask16)(cols >= 16 ? 0xFFFF : ((1u << cols) - 1));
     __mmask16 m1 = (__mmask16)(cols >= 32 ? 0xFFFF : (cols > 16 ? ((1u << (cols - 16)) - 1) : 0));
-#define STORE_ROW(r, v0, v1) do { if ((r) < rows) { float *dst = c + (r) * ldc; __m512 x0 = (v0), x1 = (v1); \
-        if (add) { x0 = _mm512_add_ps(x0, _mm512_maskz_loadu_ps(m0, dst)); x1 = _mm512_add_ps(x1, _mm512_maskz_loadu_ps(m1, dst + 16)); } \
-        _mm512_mask_storeu_ps(dst, m0, x0); if (m1) _mm512_mask_storeu_ps(dst + 16, m1, x1); } } while (0)
-    STORE_ROW(0, c00, c01); STORE_ROW(1, c10, c11); STORE_ROW(2, c20, c21);
-    STORE_ROW(3, c30, c31); STORE_ROW(4, c40, c41); STORE_ROW(5, c50, c51);
-#undef STORE_ROW
+    UNMASK_STORE_ROW(0, c00, c01); UNMASK_STORE_ROW(1, c10, c11); UNMASK_STORE_ROW(2, c20, c21);
+    UNMASK_STORE_ROW(3, c30, c31); UNMASK_STORE_ROW(4, c40, c41); UNMASK_STORE_ROW(5, c50, c51);
 }
