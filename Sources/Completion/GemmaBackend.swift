@@ -50,9 +50,7 @@ public final class GemmaBackend: Backend, @unchecked Sendable {
         switch r.kind {
         case .inline:
             if let hit = cache.hit(r) { return hit }
-            var shape = InlineShape(r, maxTokens: settings.maxTokens, multiline: settings.inlineMultiline)
-            shape.hole = r.cursor..<shape.hole.upperBound            // the model continues from the cursor, as a remote one
-            let lines: RemotePrompt.LineShape = { if case .lines = shape.post { return .someLines }; return .restOfLine }()
+            let (shape, lines) = RemotePrompt.inlineShape(r, settings: settings)
             guard let g = try fill(r, hole: shape.hole, lines: lines, settings: settings, cancel: cancel, onFrame: onFrame) else { return .cancelled }
             result = CompletionResult(edits: [], early: g.early, forwards: g.steps)
             if let e = shape.suggestion(g.text, r) {

@@ -1,5 +1,6 @@
 import Foundation
 import DiffusionModel
+import Kernels
 
 /// Where DiffusionGemma's sampler gets its randomness: uniform canvases (the first canvas of each block
 /// and every step's re-noise) and one sample per position from the step's distribution. `SeededDraws`
@@ -98,7 +99,7 @@ public struct EntropyBoundSampler {
                 catch ModelError.interrupted { stopped = true; break }
                 result.steps += 1; drafted = true
                 for i in z.indices { z[i] /= temperature }
-                let (probs, entropy) = Self.distributions(z, rows: C, vocab: V)
+                let (probs, entropy) = Self.distributions(z, rows: C, vocab: V, pool: model.pool)
                 let drawn = draws.samples(probabilities: probs, rows: C, vocab: V)
                 best = (0..<C).map { r in Int32((0..<V).max { z[r * V + $0] < z[r * V + $1] }!) }
                 let accepted = Self.accept(entropy, bound: settings.entropyBound)
@@ -128,21 +129,29 @@ public struct EntropyBoundSampler {
         return result
     }
 
-    /// Softmax rows of z [rows, vocab] and each row's entropy −Σ p log p (in Double, from log-softmax).
-    static func distributions(_ z: [Float], rows: Int, vocab V: Int) -> (probabilities: [Float], entropy: [Float]) {
+    /// Softmax rows of z [rows, vocab] and each row's entropy −Σ p log p (in Double, from log-softmax),
+    /// rows split over `pool`.
+    static func distributions(_ z: [Float], rows: Int, vocab V: Int, pool: ThreadPool = .single) -> (probabilities: [Float], entropy: [Float]) {
         var p = [Float](repeating: 0, count: z.count), h = [Float](repeating: 0, count: rows)
-        for r in 0..<rows {
-            let row = z[(r * V)..<((r + 1) * V)]
-            let mx = Double(row.max()!)
-            let sum = row.reduce(0.0) { $0 + Foundation.exp(Double($1) - mx) }
-            let logZ = mx + Foundation.log(sum)
-            var e = 0.0
-            for (v, zv) in row.enumerated() {
-                let lp = Double(zv) - logZ, pv = Foundation.exp(lp)
-                p[r * V + v] = Float(pv); e -= pv * lp
+        z.withUnsafeBufferPointer { zb in p.withUnsafeMutableBufferPointer { pb in h.withUnsafeMutableBufferPointer { hb in
+            let zp = zb.baseAddress!, pp = pb.baseAddress!, hp = hb.baseAddress!
+            pool.forEachRange(rows) { range in
+                for r in range {
+                    let row = zp + r * V
+                    var mx = -Double.infinity
+                    for v in 0..<V { mx = max(mx, Double(row[v])) }
+                    var sum = 0.0
+                    for v in 0..<V { sum += Foundation.exp(Double(row[v]) - mx) }
+                    let logZ = mx + Foundation.log(sum)
+                    var e = 0.0
+                    for v in 0..<V {
+                        let lp = Double(row[v]) - logZ, pv = Foundation.exp(lp)
+                        pp[r * V + v] = Float(pv); e -= pv * lp
+                    }
+                    hp[r] = Float(e)
+                }
             }
-            h[r] = Float(e)
-        }
+        } } }
         return (p, h)
     }
 

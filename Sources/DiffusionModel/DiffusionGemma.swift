@@ -35,7 +35,7 @@ public final class DiffusionGemma: @unchecked Sendable {
         var r: [DiffusionGemmaConfig.LayerType: RoPETable] = [:]
         for l in c.layers where r[l.type] == nil {
             r[l.type] = RoPETable(inverseFrequencies: l.rope.inverseFrequencies(headDim: l.headDim), attentionFactor: Float(l.rope.attentionFactor),
-                                  positions: min(c.maxPositions, 65_536))
+                                  positions: min(c.maxPositions, 32_768))
         }
         ropes = r
     }
@@ -59,8 +59,15 @@ public final class DiffusionGemma: @unchecked Sendable {
     public func emptyCache() -> GemmaCache { GemmaCache(config: config) }
 
     /// The encoder over `tokens` at positions cache.length…: writes every layer's keys and values into
-    /// `cache` (causal; sliding layers see their last `sliding_window` positions).
+    /// `cache` (causal; sliding layers see their last `sliding_window` positions). Interrupted or failed,
+    /// it leaves `cache` as it was.
     public func encode(_ tokens: [Int32], into cache: inout GemmaCache, interrupt: (() -> Bool)? = nil) throws {
+        var next = cache
+        try encode(tokens, next: &next, interrupt: interrupt)
+        cache = next
+    }
+
+    private func encode(_ tokens: [Int32], next cache: inout GemmaCache, interrupt: (() -> Bool)?) throws {
         try check(tokens, after: cache.length)
         let T = tokens.count, D = config.hiddenSize
         let x = UnsafeMutablePointer<Float>.allocate(capacity: T * D)        // [T, D] residual stream

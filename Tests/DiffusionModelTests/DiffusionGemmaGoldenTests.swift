@@ -102,6 +102,20 @@ func relativeError(_ ours: [Float], _ ref: [Float]) -> Float {
         #expect(q.weightBytes < m.weightBytes / 3)
     }
 
+    /// The interrupt is asked before every layer (and the decoder's head): it stops the work there, and
+    /// an interrupted encode leaves the cache as it was, so it can be used again.
+    @Test func interruptsStopAtALayerAndLeaveTheCacheUsable() throws {
+        let (m, fx) = try loadGemma("f32")
+        var cache = m.emptyCache()
+        var asked = 0
+        #expect(throws: ModelError.interrupted(layer: 1)) { try m.encode(fx.prompt, into: &cache, interrupt: { asked += 1; return asked > 1 }) }
+        #expect(cache.length == 0 && cache.retained(0) == 0 && cache.retained(1) == 0)
+        try m.encode(fx.prompt, into: &cache)
+        asked = 0
+        #expect(throws: ModelError.interrupted(layer: 2)) { try m.decode(fx.canvas, cache: cache, interrupt: { asked += 1; return asked > 2 }) }
+        #expect(relativeError(try m.decode(fx.canvas, cache: cache), fx.step1.logits.flatMap { $0 }) <= 1e-4)
+    }
+
     /// A config the runtime cannot run faithfully is refused by name.
     @Test(arguments: [
         ("hidden_activation", #""gelu""#, "text_config.hidden_activation"),

@@ -50,11 +50,7 @@ public final class RemoteBackend: Backend, @unchecked Sendable {
         switch r.kind {
         case .inline:
             if let hit = cache.hit(r) { return hit }
-            var shape = InlineShape(r, maxTokens: settings.maxTokens, multiline: settings.inlineMultiline)
-            // A remote engine continues from the cursor: the line's indentation and the spaces before the
-            // cursor are part of its prompt (the local hole starts earlier for the tokenizer's sake).
-            shape.hole = r.cursor..<shape.hole.upperBound
-            let lines: RemotePrompt.LineShape = { if case .lines = shape.post { return .someLines }; return .restOfLine }()
+            let (shape, lines) = RemotePrompt.inlineShape(r, settings: settings)
             guard let g = try generate(r, hole: shape.hole, lines: lines, settings: settings, action: false, cancel: cancel, onFrame: onFrame) else { return .cancelled }
             result = CompletionResult(edits: [], networkMilliseconds: g.networkMs)
             if let e = shape.suggestion(g.text, r) {

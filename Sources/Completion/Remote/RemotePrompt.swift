@@ -25,6 +25,16 @@ enum RemotePrompt {
         return (r.slice(start..<hole.lowerBound), r.slice(hole.upperBound..<end))
     }
 
+    /// An inline request's shape for a text engine, which continues from the cursor: the line's
+    /// indentation and the spaces before the cursor are part of its prompt (the local hole starts
+    /// earlier for the tokenizer's sake); and how many lines its answer may take.
+    static func inlineShape(_ r: CompletionRequest, settings: EngineSettings) -> (shape: InlineShape, lines: LineShape) {
+        var shape = InlineShape(r, maxTokens: settings.maxTokens, multiline: settings.inlineMultiline)
+        shape.hole = r.cursor..<shape.hole.upperBound
+        if case .lines = shape.post { return (shape, .someLines) }
+        return (shape, .restOfLine)
+    }
+
     static func fileName(_ r: CompletionRequest) -> String { URL(string: r.uri)?.lastPathComponent ?? r.uri }
 
     /// The holes of a fill, infill or rewrite: the selection (or the cursor); a fill's selection with
