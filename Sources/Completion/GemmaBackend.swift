@@ -19,8 +19,7 @@ public final class GemmaBackend: Backend, @unchecked Sendable {
     let template: ChatTemplate
     let sampling: EntropyBoundSettings
     let cache = SuggestionCache()
-    private let lock = NSLock()
-    private var lastTimings: [String: Double] = [:]
+    private let timings = RequestTimings()
 
     public init(directory: String, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
                 weights: DiffusionTransformer.WeightPrecision = .stored, log: (String) -> Void = { _ in }) throws {
@@ -36,10 +35,9 @@ public final class GemmaBackend: Backend, @unchecked Sendable {
     }
 
     public var summary: [String: String] {
-        lock.lock(); let timings = lastTimings; lock.unlock()
         return ["backend": "local", "model": directory, "family": "diffusion_gemma (prompt infill, entropy-bound sampler)",
                 "layers": "\(model.config.numLayers)", "isa": model.isa.rawValue,
-                "lastTimings": timings.map { "\($0.key)=\(Int($0.value))" }.sorted().joined(separator: " ")]
+                "lastTimings": timings.summary]
     }
 
     public func complete(_ r: CompletionRequest, settings: EngineSettings, cancel: CancellationToken,
@@ -81,7 +79,7 @@ public final class GemmaBackend: Backend, @unchecked Sendable {
             throw CompletionError.nothingToDo("DiffusionGemma has no mask token, so \(r.kind.rawValue) (which scores each token of the code with it masked) cannot run on it; use a masked model (Dream, DiffuCoder, Open-dCoder, CoDA, LLaDA) or backend inception")
         }
         result.milliseconds = Double((ContinuousClock.now - t0) / .microseconds(1)) / 1000
-        lock.lock(); lastTimings[r.kind.rawValue] = result.milliseconds; lock.unlock()
+        timings.record(r.kind, milliseconds: result.milliseconds)
         return result
     }
 

@@ -7,20 +7,18 @@ public final class LocalBackend: Backend, @unchecked Sendable {
     public let bundle: ModelBundle
     let cache = SuggestionCache()
     let memory = ContextMemory()
-    let lock = NSLock()
-    private var lastTimings: [String: Double] = [:]
+    private let timings = RequestTimings()
 
     public init(bundle: ModelBundle) { self.bundle = bundle }
 
     public var summary: [String: String] {
-        lock.lock(); let timings = lastTimings; lock.unlock()
         return [
             "backend": "local", "model": bundle.directory, "architecture": bundle.config.architecture, "family": bundle.config.family.rawValue,
             "parameters": String(format: "%.2f M", Double(bundle.config.parameterCount) / 1e6),
             "weightsMB": String(format: "%.1f", Double(bundle.model.weightBytes) / 1048576),
             "loadMs": String(format: "%.0f", bundle.loadMilliseconds), "shiftedLogits": "\(bundle.config.shiftedLogits)",
             "isa": ISA.summary,
-            "lastTimings": timings.map { "\($0.key)=\(Int($0.value))" }.sorted().joined(separator: " "),
+            "lastTimings": timings.summary,
         ]
     }
 
@@ -47,7 +45,7 @@ public final class LocalBackend: Backend, @unchecked Sendable {
         case .edit: result = try InstructionEditor(decoder: decoder).edit(r, cancel: cancel, onFrame: onFrame)
         }
         result.milliseconds = Double((ContinuousClock.now - t0) / .microseconds(1)) / 1000
-        lock.lock(); lastTimings[r.kind.rawValue] = result.milliseconds; lock.unlock()
+        timings.record(r.kind, milliseconds: result.milliseconds)
         return result
     }
 }

@@ -17,7 +17,7 @@ public final class RemoteBackend: Backend, @unchecked Sendable {
     private let lock = NSLock()
     /// `completions`: the server answered 400 to `suffix` once, so the prompt-only template is used.
     private var suffixRejected = false
-    private var lastTimings: [String: Double] = [:]
+    private let timings = RequestTimings()
     /// Actions wait this long at most for a 429's `Retry-After` before their one retry.
     static let maxRetryAfter = 30
 
@@ -36,10 +36,9 @@ public final class RemoteBackend: Backend, @unchecked Sendable {
     }
 
     public var summary: [String: String] {
-        lock.lock(); let timings = lastTimings; lock.unlock()
         return ["backend": kind.rawValue, "url": base.absoluteString, "model": model, "api": api.rawValue,
                 "apiKey": remote.apiKeyEnv.map { "from $\($0)" } ?? "none",
-                "lastTimings": timings.map { "\($0.key)=\(Int($0.value))" }.sorted().joined(separator: " ")]
+                "lastTimings": timings.summary]
     }
 
     public func complete(_ r: CompletionRequest, settings: EngineSettings, cancel: CancellationToken,
@@ -72,7 +71,7 @@ public final class RemoteBackend: Backend, @unchecked Sendable {
             result = g
         }
         result.milliseconds = Double((ContinuousClock.now - t0) / .microseconds(1)) / 1000
-        lock.lock(); lastTimings[r.kind.rawValue] = result.milliseconds; lock.unlock()
+        timings.record(r.kind, milliseconds: result.milliseconds)
         return result
     }
 
