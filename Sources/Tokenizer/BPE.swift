@@ -1,5 +1,7 @@
-/// Byte-level BPE merges over one pre-token, by merge rank with a binary heap over adjacent pairs
-/// and a doubly linked list of symbols: O(n log n) per piece, no rescans.
+/// BPE merges over one pre-token, by merge rank with a binary heap over adjacent pairs and a doubly
+/// linked list of symbols: O(n log n) per piece, no rescans. Byte-level tokenizers start from each
+/// byte's token (`encode`); SentencePiece-style ones from each character's (or its byte-fallback
+/// tokens), built by the caller (`merge`).
 struct BPE {
     /// (left id << 32 | right id) → (rank, merged id)
     let merges: [UInt64: (rank: Int32, id: Int32)]
@@ -17,6 +19,12 @@ struct BPE {
         var ids: [Int32] = []
         ids.reserveCapacity(bytes.count)
         for b in bytes where byteIDs[Int(b)] >= 0 { ids.append(byteIDs[Int(b)]) }
+        merge(ids, into: &out)
+    }
+
+    /// Applies the merges to the symbol ids `ids` and appends the result to `out`.
+    func merge(_ start: [Int32], into out: inout [Int32]) {
+        var ids = start
         let n = ids.count
         if n < 2 { out.append(contentsOf: ids); return }
         var prev = [Int32](repeating: -1, count: n), next = [Int32](repeating: -1, count: n)

@@ -7,14 +7,17 @@ public struct AddedToken: Sendable, Equatable {
     public let special: Bool
 }
 
-/// Byte-level BPE tokenizer, identical in output to Hugging Face `tokenizers` for the supported
-/// shapes (see `TokenizerLoader`). Thread-safe: the pre-token cache is guarded by a lock.
+/// BPE tokenizer, byte-level (GPT-2, Qwen, LLaMA-3) or SentencePiece-style (`PieceStyle`: Gemma,
+/// Llama-2), identical in output to Hugging Face `tokenizers` for the supported shapes (see
+/// `TokenizerLoader`). Thread-safe: the pre-token cache is guarded by a lock.
 public final class Tokenizer: @unchecked Sendable {
     public let pattern: PreTokenizerPattern
     public let nfc: Bool
     /// `ignore_merges` (LLaMA-3): a pre-token that is itself in the vocab is emitted whole.
     let ignoreMerges: Bool
     let bpe: BPE
+    /// Set for a SentencePiece-style tokenizer (then `pattern` and `nfc` are unused).
+    let pieces: PieceStyle?
     let vocab: [String: Int32]
     /// id → raw bytes of a vocab token (nil for ids outside the vocab).
     let idBytes: [Int32: [UInt8]]
@@ -33,14 +36,20 @@ public final class Tokenizer: @unchecked Sendable {
     private let byBytesLock = NSLock()
     static let cacheLimit = 8_192
 
-    init(pattern: PreTokenizerPattern, nfc: Bool, ignoreMerges: Bool, vocab: [String: Int32],
+    init(pattern: PreTokenizerPattern, nfc: Bool, ignoreMerges: Bool, pieces: PieceStyle? = nil, vocab: [String: Int32],
          merges: [UInt64: (rank: Int32, id: Int32)], added: [AddedToken], roles: [String: String], warnings: [String]) {
-        self.pattern = pattern; self.nfc = nfc; self.ignoreMerges = ignoreMerges; self.vocab = vocab
+        self.pattern = pattern; self.nfc = nfc; self.ignoreMerges = ignoreMerges; self.pieces = pieces; self.vocab = vocab
         var byteIDs = [Int32](repeating: -1, count: 256)
-        for b in 0..<256 { byteIDs[b] = vocab[String(ByteLevel.byteToScalar[b])] ?? -1 }
+        if pieces != nil { byteIDs = PieceStyle.byteIDs(vocab) } else {
+            for b in 0..<256 { byteIDs[b] = vocab[String(ByteLevel.byteToScalar[b])] ?? -1 }
+        }
         bpe = BPE(merges: merges, byteIDs: byteIDs)
         var idBytes: [Int32: [UInt8]] = [:]
-        for (s, id) in vocab { if let b = ByteLevel.decode(s) { idBytes[id] = b } }
+        if pieces != nil {
+            for (s, id) in vocab { idBytes[id] = PieceStyle.bytes(of: s) }
+        } else {
+            for (s, id) in vocab { if let b = ByteLevel.decode(s) { idBytes[id] = b } }
+        }
         for t in added { idBytes[t.id] = Array(t.content.utf8) }
         self.idBytes = idBytes
         addedTokens = added.sorted { $0.id < $1.id }
@@ -112,6 +121,11 @@ public final class Tokenizer: @unchecked Sendable {
     }
 
     func encodePlain(_ s: String, into out: inout [Int32]) {
+        if let p = pieces {
+            // One piece per segment (no pre-tokenizer): normalised, split into symbols, merged.
+            bpe.merge(p.symbols(p.normalise(s), vocab: vocab, byteIDs: bpe.byteIDs), into: &out)
+            return
+        }
         var scalars: [UInt32] = []
         scalars.reserveCapacity(s.utf8.count)
         var byteStart: [Int] = []
@@ -142,6 +156,13 @@ public final class Tokenizer: @unchecked Sendable {
     /// Raw bytes of `ids` (ids outside the vocabulary contribute nothing; added tokens their content
     /// unless `skipSpecial` and they are special).
     public func decodeBytes(_ ids: [Int32], skipSpecial: Bool = false) -> [UInt8] {
+        var out = tokenBytes(ids, skipSpecial: skipSpecial)
+        if pieces?.stripLeadingSpace == true, out.first == 0x20 { out.removeFirst() }
+        return out
+    }
+
+    /// The ids' bytes joined, with no decoder step that looks at the whole (`StreamingDecoder`'s unit).
+    func tokenBytes(_ ids: [Int32], skipSpecial: Bool = false) -> [UInt8] {
         var out: [UInt8] = []
         for id in ids {
             if skipSpecial && specialIDs.contains(id) { continue }
@@ -180,9 +201,10 @@ public final class Tokenizer: @unchecked Sendable {
     /// Ids the tokenizer cannot decode (e.g. a model's `vocab_size` padding rows).
     public func unknownIDs(_ ids: [Int32]) -> [Int32] { ids.filter { idBytes[$0] == nil } }
 
-    /// The vocab string of an id (byte-level characters), for debugging.
+    /// The vocab string of an id (byte-level characters, or the SentencePiece piece), for debugging.
     public func tokenString(_ id: Int32) -> String? {
         if let t = addedTokens.first(where: { $0.id == id }) { return t.content }
+        if pieces != nil { return vocab.first { $0.value == id }?.key }
         return idBytes[id].map { ByteLevel.encode($0) }
     }
 }
@@ -195,7 +217,7 @@ public struct StreamingDecoder {
 
     /// Returns the newly complete text for `id` (possibly empty while a character is incomplete).
     public mutating func push(_ id: Int32) -> String {
-        pending += tokenizer.decodeBytes([id])
+        pending += tokenizer.tokenBytes([id])
         var cut = pending.count
         // Walk back over a trailing incomplete sequence (at most 3 bytes).
         var i = pending.count - 1, back = 0

@@ -56,6 +56,7 @@ extension Tokenizer {
         var vocab: [String: Int32] = [:]
         var mergePairs: [(String, String)] = []
         var pattern = PreTokenizerPattern.gpt2
+        var pieces: PieceStyle?
         var nfc = false, ignoreMerges = false
         var sourcePath: String
         if fm.fileExists(atPath: path("tokenizer.json")) {
@@ -85,8 +86,17 @@ extension Tokenizer {
                     added[id] = AddedToken(id: id, content: content, special: o["special"] as? Bool ?? false)
                 }
             }
-            nfc = try normalizerIsNFC(t["normalizer"], path: sourcePath)
-            pattern = try preTokenizer(t["pre_tokenizer"], path: sourcePath)
+            if let prepend = try pieceNormalizer(t["normalizer"], path: sourcePath) {
+                if let p = t["pre_tokenizer"], !(p is NSNull) {
+                    throw TokenizerError.unsupportedPreTokenizer(path: sourcePath, detail: "\((p as? [String: Any])?["type"] ?? p) after a SentencePiece-style normalizer (only none)")
+                }
+                pieces = PieceStyle(prepend: prepend, byteFallback: model["byte_fallback"] as? Bool ?? false,
+                                    unknownID: (model["unk_token"] as? String).flatMap { vocab[$0] }, fuseUnknown: model["fuse_unk"] as? Bool ?? false,
+                                    stripLeadingSpace: try pieceDecoderStrips(t["decoder"], path: sourcePath))
+            } else {
+                nfc = try normalizerIsNFC(t["normalizer"], path: sourcePath)
+                pattern = try preTokenizer(t["pre_tokenizer"], path: sourcePath)
+            }
         } else if fm.fileExists(atPath: path("vocab.json")) && fm.fileExists(atPath: path("merges.txt")) {
             sourcePath = path("vocab.json")
             if let d = FileManager.default.contents(atPath: sourcePath), let entries = VocabJSON.parse(d) {
@@ -126,7 +136,7 @@ extension Tokenizer {
             let k = BPE.key(ia, ib)
             if merges[k] == nil { merges[k] = (Int32(rank), im) }
         }
-        return Tokenizer(pattern: pattern, nfc: nfc, ignoreMerges: ignoreMerges, vocab: vocab, merges: merges,
+        return Tokenizer(pattern: pattern, nfc: nfc, ignoreMerges: ignoreMerges, pieces: pieces, vocab: vocab, merges: merges,
                          added: Array(added.values), roles: roles, warnings: warnings)
     }
 
@@ -171,6 +181,35 @@ extension Tokenizer {
                 if let s = e as? String { additional.insert(s) } else if let o = e as? [String: Any], let c = o["content"] as? String { additional.insert(c) }
             }
         }
+    }
+
+    /// A SentencePiece-style normalizer: `Replace(" " → "▁")`, alone or after `Prepend("▁")` in a
+    /// Sequence. Returns whether it prepends; nil for any other normalizer (read by `normalizerIsNFC`).
+    static func pieceNormalizer(_ n: Any?, path: String) throws -> Bool? {
+        guard let o = n as? [String: Any], let type = o["type"] as? String else { return nil }
+        func isReplace(_ x: [String: Any]) -> Bool {
+            x["type"] as? String == "Replace" && (x["pattern"] as? [String: Any])?["String"] as? String == " " && x["content"] as? String == PieceStyle.space
+        }
+        if type == "Replace" { return isReplace(o) ? false : nil }
+        guard type == "Sequence", let subs = o["normalizers"] as? [[String: Any]], let last = subs.last, isReplace(last) else { return nil }
+        switch subs.count {
+        case 1: return false
+        case 2 where subs[0]["type"] as? String == "Prepend" && subs[0]["prepend"] as? String == PieceStyle.space: return true
+        default:
+            throw TokenizerError.unsupportedNormalizer(path: path, type: "Sequence \(subs.compactMap { $0["type"] as? String }) (SentencePiece style: Replace, or Prepend then Replace)")
+        }
+    }
+
+    /// The decoder a SentencePiece-style tokenizer must have: Replace("▁" → " "), ByteFallback, Fuse,
+    /// and optionally Strip(" ", 1, 0); returns whether it strips. Anything else is refused by name.
+    static func pieceDecoderStrips(_ d: Any?, path: String) throws -> Bool {
+        let steps = ((d as? [String: Any])?["decoders"] as? [[String: Any]]) ?? []
+        let names = steps.compactMap { $0["type"] as? String }
+        let replace = steps.first.map { ($0["pattern"] as? [String: Any])?["String"] as? String == PieceStyle.space && $0["content"] as? String == " " } ?? false
+        if replace && names == ["Replace", "ByteFallback", "Fuse"] { return false }
+        if replace && names == ["Replace", "ByteFallback", "Fuse", "Strip"], steps[3]["content"] as? String == " ",
+           (steps[3]["start"] as? NSNumber)?.intValue == 1, (steps[3]["stop"] as? NSNumber)?.intValue == 0 { return true }
+        throw TokenizerError.invalidField(path: path, field: "decoder", value: "\(names) (a SentencePiece-style tokenizer needs Replace(▁ → space), ByteFallback, Fuse and optionally Strip)")
     }
 
     static func normalizerIsNFC(_ n: Any?, path: String) throws -> Bool {
