@@ -29,7 +29,13 @@ enum GemmaBench {
             if a.switches.contains("help") { Output.out(BenchCommand.help); return 0 }
             let P = try a.int("prompt") ?? 512, reps = try a.int("repeats") ?? 3
             let threads = try a.int("threads") ?? ProcessInfo.processInfo.activeProcessorCount
-            let layers = (a.values["layers"] ?? "sliding,full").split(separator: ",").map { $0 == "full" ? "full_attention" : "sliding_attention" }
+            let layers = try (a.values["layers"] ?? "sliding,full").split(separator: ",").map { name -> String in
+                switch name {
+                case "sliding": return "sliding_attention"
+                case "full": return "full_attention"
+                default: throw Arguments.Failure(description: "--layers takes a comma-separated list of sliding and full, got '\(name)'")
+                }
+            }
             let precision = try Common.weights(a) ?? .stored
             let cfg = try DiffusionGemmaConfig(json: config(layers: layers), path: "bench gemma")
             let real = try DiffusionGemmaConfig(json: config(layers: (0..<30).map { ($0 + 1) % 6 == 0 ? "full_attention" : "sliding_attention" }), path: "26B-A4B")

@@ -59,6 +59,7 @@ public enum GemmaCommand {
                 throw Arguments.Failure(description: "need --model DIR and one of --prompt TEXT or --ids\n\n" + help)
             }
             let configPath = (dir as NSString).appendingPathComponent("config.json")
+            if !FileManager.default.fileExists(atPath: configPath) { _ = try DiffusionGemmaConfig.load(path: configPath) }   // names the missing file
             guard DiffusionGemmaConfig.isDiffusionGemma(path: configPath) else {
                 throw Arguments.Failure(description: "\(configPath) is not a DiffusionGemma config (model_type diffusion_gemma). Hint: `unmask fill` runs the masked-diffusion models")
             }
