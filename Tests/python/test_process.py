@@ -114,3 +114,25 @@ def test_help_and_readme_list_the_same_commands_and_benchmarks(unmask_bin):
     commands = set(re.findall(r"^  ([a-z]+) ", usage, re.M))
     for c in commands:
         assert f"`unmask {c}" in readme, f"README's command line does not list {c}"
+
+def test_a_diffusion_gemma_model_serves_inline_completions(unmask_bin):
+    """The tiny DiffusionGemma `chat` fixture (random weights: the text is noise) through the whole
+    server: it loads as the prompt-infill backend, an inline request at the cursor is answered with items
+    that start at the cursor, and unmask.doctor names the family."""
+    import pathlib
+    model = pathlib.Path(__file__).resolve().parents[2] / "Tests" / "Fixtures" / "diffusion-gemma" / "chat"
+    s = Session(unmask_bin)
+    s.request(1, "initialize", {"capabilities": {}, "initializationOptions": {"unmask": {"model": str(model), "maxTokens": 8}}})
+    s.send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
+    text = "def mul(a, b):\n    return \n"
+    s.send({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {"uri": "file:///m.py", "languageId": "python", "version": 1, "text": text}}})
+    r = s.request(2, "textDocument/inlineCompletion", {"textDocument": {"uri": "file:///m.py"}, "position": {"line": 1, "character": 11},
+                                                        "context": {"triggerKind": 1}})
+    assert "error" not in r, r
+    for item in r["result"]["items"]:
+        assert "\n" not in item["insertText"]
+        if "range" in item:
+            assert item["range"]["start"] == {"line": 1, "character": 11}
+    doctor = s.request(3, "workspace/executeCommand", {"command": "unmask.doctor"})["result"]
+    assert "diffusion_gemma" in json.dumps(doctor), doctor
+    assert s.close() == 0
