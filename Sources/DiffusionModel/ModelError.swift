@@ -23,7 +23,7 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .configUnreadable(p, r): return "cannot read \(p): \(r). Hint: a model folder holds config.json, model.safetensors (or an index) and the tokenizer files."
-        case let .unsupportedArchitecture(p, a, t): return "\(p): unsupported architecture \(a) (model_type \(t ?? "nil")). Supported: Dream/DreamOn/Dream-Coder/DiffuCoder and Open-dCoder (Qwen2 layout), CoDA and Qwen3-layout models, LLaDA."
+        case let .unsupportedArchitecture(p, a, t): return "\(p): unsupported architecture \(a) (model_type \(t ?? "nil")). Supported: Dream/DreamOn/Dream-Coder/DiffuCoder and Open-dCoder (Qwen2 layout), CoDA and Qwen3-layout models, Llama-layout models, LLaDA, DiffusionGemma (model_type diffusion_gemma)."
         case let .missingConfigKey(p, k): return "\(p): missing key '\(k)'. Hint: this config.json is incomplete; compare it with the checkpoint's published config.json."
         case let .invalidConfigValue(p, k, v): return "\(p): key '\(k)' has invalid value \(v)."
         case let .unknownConfigKey(p, k, v): return "\(p): unknown key '\(k)' (value \(v)). Unmask refuses keys it does not know, since a key it ignored could change the model's maths. Hint: if the key is bookkeeping (training, logging), delete it from config.json; otherwise this checkpoint needs support Unmask lacks."
