@@ -90,10 +90,15 @@ public struct DiffusionGemmaConfig: Sendable, Equatable {
         hiddenSize = try int("hidden_size"); intermediateSize = try int("intermediate_size"); numHeads = try int("num_attention_heads")
         vocabSize = try int("vocab_size"); slidingWindow = try int("sliding_window")
         numExperts = try int("num_experts"); topKExperts = try int("top_k_experts"); moeIntermediateSize = try int("moe_intermediate_size")
-        maxPositions = (o["max_position_embeddings"] as? NSNumber)?.intValue ?? 131_072
+        maxPositions = o["max_position_embeddings"] == nil ? 131_072 : try int("max_position_embeddings")
         canvasLength = (top["canvas_length"] as? NSNumber)?.intValue ?? 256
         rmsNormEps = Float((o["rms_norm_eps"] as? NSNumber)?.doubleValue ?? 1e-6)
-        if let cap = o["final_logit_softcapping"] as? NSNumber { finalLogitSoftcapping = cap.floatValue } else if o["final_logit_softcapping"] is NSNull { finalLogitSoftcapping = nil } else { finalLogitSoftcapping = 30 }
+        switch o["final_logit_softcapping"] {
+        case nil: finalLogitSoftcapping = 30                     // transformers' class default
+        case is NSNull: finalLogitSoftcapping = nil
+        case let cap as NSNumber where cap.doubleValue > 0 && cap.doubleValue.isFinite: finalLogitSoftcapping = cap.floatValue
+        case let v?: throw ModelError.invalidConfigValue(path: path, key: "text_config.final_logit_softcapping", value: "\(v) (a positive number or null)")
+        }
         padTokenID = ids("pad_token_id").first; eosTokenIDs = ids("eos_token_id"); bosTokenID = ids("bos_token_id").first
         guard topKExperts <= numExperts else { throw ModelError.invalidConfigValue(path: path, key: "text_config.top_k_experts", value: "\(topKExperts) (more than num_experts \(numExperts))") }
         guard canvasLength > 0 else { throw ModelError.invalidConfigValue(path: path, key: "canvas_length", value: "\(canvasLength)") }

@@ -125,6 +125,9 @@ func relativeError(_ ours: [Float], _ ref: [Float]) -> Float {
         ("rope_parameters", #"{"sliding_attention": {"rope_type": "default", "rope_theta": 1e4}, "full_attention": {"rope_type": "longrope", "rope_theta": 1e6}}"#, "text_config.rope_parameters.full_attention.rope_type"),
         ("per_layer_config", #"{"1": {"head_dim": 16, "sliding_window": 3}}"#, "text_config.per_layer_config.1.sliding_window"),
         ("attn_logit_softcapping", "50.0", "text_config.attn_logit_softcapping"),
+        ("final_logit_softcapping", "0", "text_config.final_logit_softcapping"),
+        ("max_position_embeddings", "-5", "text_config.max_position_embeddings"),
+        ("top_k_experts", "9", "text_config.top_k_experts"),
     ])
     func unimplementedMathsIsRefusedByName(key: String, json: String, named: String) throws {
         let d = try Data(contentsOf: gemmaFixtures.appendingPathComponent("f32/config.json"))
