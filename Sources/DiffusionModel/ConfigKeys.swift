@@ -5,6 +5,11 @@ import Foundation
 /// of an unread key would give wrong logits without a word (transformers ≥ 5's `rope_parameters` did
 /// exactly that before it was read).
 enum ConfigKeys {
+    /// The largest size any config key may give (vocabulary, widths, layers, experts, positions): 2^24,
+    /// beyond every published model, so that no product of sizes can overflow before the weights'
+    /// shapes are checked.
+    static let maximumSize: Double = 16_777_216
+
     /// Keys that never change the forward: bookkeeping, training, generation defaults, kernels
     /// (transformers' `PretrainedConfig` keys of 4.x and 5.x, and the training keys of the supported checkpoints).
     static let bookkeeping: Set<String> = [

@@ -78,7 +78,7 @@ public struct DiffusionGemmaConfig: Sendable, Equatable {
         func refuse(_ k: String, _ reason: String) -> ModelError { .unimplementedConfig(path: path, key: "text_config.\(k)", value: "\(o[k] ?? "nil")", reason: reason) }
         func int(_ k: String, in d: [String: Any] = o, prefix: String = "text_config.") throws -> Int {
             guard let v = d[k] else { throw ModelError.missingConfigKey(path: path, key: prefix + k) }
-            guard let n = v as? NSNumber, n.doubleValue == n.doubleValue.rounded(), n.intValue > 0 else {
+            guard let n = v as? NSNumber, n.doubleValue == n.doubleValue.rounded(), n.intValue > 0, n.doubleValue <= ConfigKeys.maximumSize else {
                 throw ModelError.invalidConfigValue(path: path, key: prefix + k, value: "\(v)")
             }
             return n.intValue
@@ -168,10 +168,11 @@ public struct DiffusionGemmaConfig: Sendable, Equatable {
 
     /// Parameters in the weight matrices (the embedding counted once: the lm_head is tied).
     public var parameterCount: Int {
+        let d = Double(hiddenSize), e = Double(numExperts)
         let perLayer = layers.map { l in
-            hiddenSize * l.headDim * (2 * numHeads + (l.type == .sliding ? 2 : 1) * l.kvHeads)
-                + 3 * hiddenSize * intermediateSize + hiddenSize * numExperts + numExperts * 3 * hiddenSize * moeIntermediateSize
+            d * Double(l.headDim) * Double(2 * numHeads + (l.type == .sliding ? 2 : 1) * l.kvHeads)
+                + 3 * d * Double(intermediateSize) + d * e + e * 3 * d * Double(moeIntermediateSize)
         }
-        return perLayer.reduce(0, +) + vocabSize * hiddenSize + 3 * hiddenSize * intermediateSize
+        return ModelConfig.count(perLayer.reduce(0, +) + Double(vocabSize) * d + 3 * d * Double(intermediateSize))
     }
 }

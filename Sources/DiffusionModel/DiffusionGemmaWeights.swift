@@ -66,6 +66,7 @@ struct DiffusionGemmaWeights {
         }
         /// [rows, cols] parts stacked into one matrix; `slice` picks part e of a 3-D [E, rows, cols] tensor.
         func pack(_ parts: [(name: String, rows: Int, slice: (index: Int, of: Int)?)], cols: Int, forceF32: Bool = false) throws -> PackedMatrix {
+            for part in parts { try src.expect(part.name, shape: part.slice.map { [$0.of, part.rows, cols] } ?? [part.rows, cols]) }
             let rows = parts.reduce(0) { $0 + $1.rows }
             let p = PackedMatrix(rows: rows, cols: cols, format: format(parts[0].name, forceF32: forceF32))
             packed.append(p)
@@ -88,7 +89,7 @@ struct DiffusionGemmaWeights {
         do {
             let d = "model.decoder."
             embed = try pack([(d + "embed_tokens.weight", V, nil)], cols: D)
-            // Eᵀ, packed from the same tensor read column-wise.
+            // Eᵀ, packed from the same tensor read column-wise (its shape checked by the pack above).
             let t = PackedMatrix(rows: D, cols: V, format: format(d + "embed_tokens.weight"))
             packed.append(t)
             try src.withReader(d + "embed_tokens.weight", shape: [V, D]) { read in t.setRows(0, count: D) { i, j in read(j * D + i) } }

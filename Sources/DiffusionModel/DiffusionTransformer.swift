@@ -78,6 +78,7 @@ public final class DiffusionTransformer: @unchecked Sendable {
         /// Packs [part rows × cols] tensors, one after another, straight from the source (or takes them
         /// from the mapped panel cache).
         func pack(_ parts: [(String, Int)], cols: Int) throws -> PackedMatrix {
+            for (n, r) in parts { try src.expect(n, shape: [r, cols]) }
             let rows = parts.reduce(0) { $0 + $1.1 }, fmt = format(parts[0].0)
             if let mapped, let m = mapped.take(rows: rows, cols: cols, format: fmt) {
                 params += rows * cols; bytes += m.byteCount; packed.append(m)

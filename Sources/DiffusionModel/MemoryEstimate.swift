@@ -15,10 +15,10 @@ public struct MemoryEstimate: Sendable, Equatable {
         case .f32: bytesPerWeight = 4
         case .int8: bytesPerWeight = 1.0 + 4.0 / Double(c.hiddenSize)   // a scale per row
         }
-        let positions = min(c.maxPositions, 2048)
-        let kv = 2 * c.numLayers * positions * c.numKVHeads * c.headDim * 4            // [2, L, S, Hk·Dh] F32
-        let activations = positions * (4 * c.hiddenSize + 3 * c.intermediateSize) * 4    // hidden, q/k/v, MLP rows
-        residentBytes = Int(Double(c.parameterCount) * bytesPerWeight) + kv + activations
+        let positions = Double(min(c.maxPositions, 2048))
+        let kv = 2 * Double(c.numLayers) * positions * Double(c.numKVHeads * c.headDim) * 4           // [2, L, S, Hk·Dh] F32
+        let activations = positions * Double(4 * c.hiddenSize + 3 * c.intermediateSize) * 4            // hidden, q/k/v, MLP rows
+        residentBytes = ModelConfig.count(Double(c.parameterCount) * bytesPerWeight + kv + activations)
         self.precision = precision
     }
 
@@ -32,11 +32,11 @@ public struct MemoryEstimate: Sendable, Equatable {
         case .f32: bytesPerWeight = 4
         case .int8: bytesPerWeight = 1.0 + 4.0 / Double(c.hiddenSize)
         }
-        let weights = Double(c.parameterCount + c.vocabSize * c.hiddenSize) * bytesPerWeight
+        let weights = (Double(c.parameterCount) + Double(c.vocabSize) * Double(c.hiddenSize)) * bytesPerWeight
         let positions = min(c.maxPositions, 2048)
-        let kv = c.layers.reduce(0) { $0 + 2 * min(positions, $1.type == .sliding ? c.slidingWindow : positions) * $1.kvHeads * $1.headDim * 4 }
-        let canvas = c.canvasLength * (3 * c.vocabSize + 4 * c.hiddenSize + 2 * c.intermediateSize) * 4
-        residentBytes = Int(weights) + kv + canvas
+        let kv = c.layers.reduce(0.0) { $0 + 2 * Double(min(positions, $1.type == .sliding ? c.slidingWindow : positions)) * Double($1.kvHeads * $1.headDim) * 4 }
+        let canvas = Double(c.canvasLength) * Double(3 * c.vocabSize + 4 * c.hiddenSize + 2 * c.intermediateSize) * 4
+        residentBytes = ModelConfig.count(weights + kv + canvas)
         self.precision = precision
     }
 

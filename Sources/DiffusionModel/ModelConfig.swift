@@ -56,7 +56,7 @@ public struct ModelConfig: Sendable, Equatable {
         func int(_ keys: String...) throws -> Int {
             for k in keys {
                 if let v = o[k] {
-                    guard let n = v as? NSNumber, n.doubleValue == n.doubleValue.rounded(), n.intValue > 0 else {
+                    guard let n = v as? NSNumber, n.doubleValue == n.doubleValue.rounded(), n.intValue > 0, n.doubleValue <= ConfigKeys.maximumSize else {
                         throw ModelError.invalidConfigValue(path: path, key: k, value: "\(v)")
                     }
                     return n.intValue
@@ -64,7 +64,8 @@ public struct ModelConfig: Sendable, Equatable {
             }
             throw ModelError.missingConfigKey(path: path, key: keys.joined(separator: " or "))
         }
-        func optInt(_ k: String) -> Int? { (o[k] as? NSNumber)?.intValue }
+        /// An optional size: absent or null → nil; present → checked as `int` checks it.
+        func optInt(_ k: String) throws -> Int? { o[k] == nil || o[k] is NSNull ? nil : try int(k) }
         func optID(_ k: String) -> Int32? {
             if let n = o[k] as? NSNumber { return Int32(truncatingIfNeeded: n.intValue) }
             if let a = o[k] as? [NSNumber], let f = a.first { return Int32(truncatingIfNeeded: f.intValue) }
@@ -93,7 +94,7 @@ public struct ModelConfig: Sendable, Equatable {
         switch family {
         case .llada:
             hiddenSize = try int("d_model"); numLayers = try int("n_layers"); numHeads = try int("n_heads")
-            numKVHeads = optInt("n_kv_heads") ?? (o["multi_query_attention"] as? Bool == true ? 1 : numHeads)
+            numKVHeads = try optInt("n_kv_heads") ?? (o["multi_query_attention"] as? Bool == true ? 1 : numHeads)
             intermediateSize = try int("mlp_hidden_size")
             vocabSize = try int("embedding_size", "vocab_size")
             maxPositions = try int("max_sequence_length")
@@ -108,10 +109,10 @@ public struct ModelConfig: Sendable, Equatable {
             headDim = hiddenSize / numHeads
         case .qwen2, .qwen3, .llama:
             hiddenSize = try int("hidden_size"); numLayers = try int("num_hidden_layers"); numHeads = try int("num_attention_heads")
-            numKVHeads = optInt("num_key_value_heads") ?? numHeads
+            numKVHeads = try optInt("num_key_value_heads") ?? numHeads
             intermediateSize = try int("intermediate_size")
             vocabSize = try int("vocab_size")
-            maxPositions = optInt("max_position_embeddings") ?? 32768
+            maxPositions = try optInt("max_position_embeddings") ?? 32768
             let tieDefault = family == .qwen3 && a != "CoDALanguageModel"
             tiedEmbeddings = o["tie_word_embeddings"] as? Bool ?? tieDefault
             // transformers: Qwen2 always has q/k/v biases and none on o_proj; Qwen3 and Llama put
@@ -123,7 +124,7 @@ public struct ModelConfig: Sendable, Equatable {
             maskTokenID = optID("mask_token_id")
             rmsNormEps = Float(try double("rms_norm_eps", 1e-6))
             rope = try RotaryEmbedding.read(o, path: path, defaultTheta: 10000, maxPositions: maxPositions)
-            headDim = optInt("head_dim") ?? hiddenSize / numHeads
+            headDim = try optInt("head_dim") ?? hiddenSize / numHeads
         }
         padTokenID = optID("pad_token_id"); eosTokenID = optID("eos_token_id"); bosTokenID = optID("bos_token_id")
         expandTokenID = optID("expand_token_id")
@@ -144,8 +145,13 @@ public struct ModelConfig: Sendable, Equatable {
 
     /// Parameters in the weight matrices and embeddings (norms and biases are negligible).
     public var parameterCount: Int {
-        let attn = hiddenSize * headDim * (2 * numHeads + 2 * numKVHeads)
-        let mlp = 3 * hiddenSize * intermediateSize
-        return numLayers * (attn + mlp) + vocabSize * hiddenSize * (tiedEmbeddings ? 1 : 2)
+        // In Double: a config's sizes are only bounded each (`ConfigKeys.maximumSize`), not their products.
+        let d = Double(hiddenSize)
+        let attn = d * Double(headDim) * Double(2 * numHeads + 2 * numKVHeads)
+        let mlp = 3 * d * Double(intermediateSize)
+        return Self.count(Double(numLayers) * (attn + mlp) + Double(vocabSize) * d * (tiedEmbeddings ? 1 : 2))
     }
+
+    /// A count computed in Double, saturated into Int.
+    static func count(_ x: Double) -> Int { x >= Double(Int.max / 2) ? Int.max / 2 : Int(x) }
 }

@@ -13,11 +13,21 @@ public protocol WeightSource {
     /// For a tensor stored as BF16: its raw row-major bits (2 bytes each, possibly unaligned) inside
     /// `body`, so that BF16 panels are filled by copying; nil for other dtypes and generated sources.
     func withBF16Bits<R>(_ name: String, shape: [Int], _ body: (UnsafeRawPointer) throws -> R) throws -> R?
+    /// The stored shape, when the source has one (a checkpoint; generated sources take any shape).
+    func storedShape(_ name: String) -> [Int]?
     var description: String { get }
 }
 
 extension WeightSource {
     public func withBF16Bits<R>(_ name: String, shape: [Int], _ body: (UnsafeRawPointer) throws -> R) throws -> R? { nil }
+    public func storedShape(_ name: String) -> [Int]? { nil }
+
+    /// Checks a tensor before anything is allocated for it: present, and of `shape` (a config whose
+    /// sizes do not match the weights must fail here, not in a multi-terabyte allocation).
+    func expect(_ name: String, shape: [Int]) throws {
+        guard contains(name) else { throw ModelError.missingTensor(directory: description, tensor: name) }
+        if let s = storedShape(name), s != shape { throw ModelError.wrongShape(tensor: name, expected: shape, actual: s) }
+    }
 }
 
 extension Checkpoint: WeightSource {
@@ -29,6 +39,7 @@ extension Checkpoint: WeightSource {
         do { return try v.floats() } catch { throw ModelError.weights("\(error)") }
     }
     public func storedDType(_ name: String) -> String? { (try? view(name))?.dtype.rawValue }
+    public func storedShape(_ name: String) -> [Int]? { (try? view(name))?.shape }
     public func withBF16Bits<R>(_ name: String, shape: [Int], _ body: (UnsafeRawPointer) throws -> R) throws -> R? {
         guard contains(name), let v = try? view(name), v.dtype == .bf16 else { return nil }
         guard v.shape == shape else { throw ModelError.wrongShape(tensor: name, expected: shape, actual: v.shape) }

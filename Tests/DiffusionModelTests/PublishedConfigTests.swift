@@ -74,6 +74,9 @@ import Kernels
         ("mlp_bias", "true", "mlp_bias"),
         ("quantization_config", #"{"quant_method": "gptq"}"#, "quantization_config"),
         ("attention_sink_size", "4", "attention_sink_size"),
+        ("intermediate_size", "9223372036854775807", "intermediate_size"),
+        ("max_position_embeddings", "-1", "max_position_embeddings"),
+        ("head_dim", "0", "head_dim"),
     ])
     func unimplementedMathsIsRefusedByName(key: String, json: String, named: String) throws {
         var o = try tinyConfig()
@@ -104,6 +107,18 @@ import Kernels
             guard FileManager.default.fileExists(atPath: p) else { continue }
             if f == "gpt2" { continue }                       // a tokenizer-only reference
             _ = try ModelConfig.load(path: p)
+        }
+    }
+
+    /// Sizes that do not match the weights fail on the first tensor, before anything is allocated for
+    /// it (a config claiming a 3-million-wide MLP must not ask for terabytes first).
+    @Test func sizesThatDoNotMatchTheWeightsAreNamedBeforeAnyAllocation() throws {
+        var o = try tinyConfig()
+        o["intermediate_size"] = 3_000_000
+        let cfg = try ModelConfig(json: o, path: "c.json")
+        let ckpt = try Checkpoint(directory: fixtures.appendingPathComponent("tf5-qwen2").path)
+        #expect { _ = try DiffusionTransformer(config: cfg, weights: ckpt) } throws: { e in
+            "\(e)".contains("gate_proj.weight") && "\(e)".contains("[3000000, 64]")
         }
     }
 }
