@@ -15,6 +15,22 @@ let tokenizer: Tokenizer = {
                      added: [AddedToken(id: next, content: "<|mask|>", special: true)], roles: [:], warnings: [])
 }()
 
+/// A SentencePiece-style tokenizer (Gemma's shape): letters, "▁", the 256 byte tokens, a few merges.
+let pieces: Tokenizer = {
+    var vocab: [String: Int32] = [:]
+    for b in 0..<256 { vocab[String(format: "<0x%02X>", b)] = Int32(b) }
+    for ch in "▁abcdefghijklmnopqrstuvwxyz" { vocab[String(ch)] = Int32(vocab.count) }
+    let merges = [("▁", "t"), ("h", "e"), ("▁t", "he"), ("▁", "▁")]
+    var table: [UInt64: (rank: Int32, id: Int32)] = [:]
+    for (i, (a, b)) in merges.enumerated() {
+        if vocab[a + b] == nil { vocab[a + b] = Int32(vocab.count) }
+        table[BPE.key(vocab[a]!, vocab[b]!)] = (Int32(i), vocab[a + b]!)
+    }
+    return Tokenizer(pattern: .gpt2, nfc: false, ignoreMerges: false,
+                     pieces: PieceStyle(prepend: false, byteFallback: true, unknownID: nil, fuseUnknown: false, stripLeadingSpace: false),
+                     vocab: vocab, merges: table, added: [], roles: [:], warnings: [])
+}()
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
@@ -24,6 +40,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     }
     let ids = tokenizer.encode(text)
     precondition(tokenizer.decode(ids) == text, "decode(encode(x)) != x")
+    // SentencePiece style: every character is spelled (by its token or its bytes); "▁" reads back as a space.
+    precondition(pieces.decode(pieces.encode(text)) == text.replacingOccurrences(of: "▁", with: " "), "piece decode(encode(x)) != x")
     let plain = tokenizer.encode(text, special: .none)
     precondition(!plain.contains(tokenizer.id(of: "<|mask|>")!), "document text produced a special token")
     var dec = StreamingDecoder(tokenizer: tokenizer)

@@ -13,12 +13,14 @@ build() {  # build NAME MODULE SOURCES...
   [ -x "$out/$name" ] || { echo "could not build fuzz target $name"; exit 1; }
 }
 build framing LSP "$root"/Sources/LSP/*.swift "$here/FuzzFraming.swift"
-build safetensors SafeTensors "$root"/Sources/SafeTensors/*.swift "$root/Sources/DiffusionModel/ModelConfig.swift" "$root/Sources/DiffusionModel/ModelError.swift" "$here/FuzzSafeTensors.swift"
+config="ModelConfig ModelError ConfigKeys RotaryEmbedding DiffusionGemmaConfig"
+build safetensors SafeTensors "$root"/Sources/SafeTensors/*.swift $(for f in $config; do echo "$root/Sources/DiffusionModel/$f.swift"; done) "$here/FuzzSafeTensors.swift"
 build tokenizer Tokenizer "$root"/Sources/Tokenizer/*.swift "$here/FuzzTokenizer.swift"
-# Server's files import LSP; compiled as one module here, that import is dropped from copies.
+# Server's files import LSP and Completion (for RecentEdit); compiled as one module here, those imports
+# are dropped from copies and RecentEdit is compiled in.
 mkdir -p "$out/server"
-for f in TextDocument DocumentStore; do sed '/^import LSP$/d' "$root/Sources/Server/$f.swift" > "$out/server/$f.swift"; done
-build positions Server "$root"/Sources/LSP/*.swift "$out/server/TextDocument.swift" "$out/server/DocumentStore.swift" "$here/FuzzPositions.swift"
+for f in TextDocument DocumentStore ServerError; do sed -e '/^import LSP$/d' -e '/^import Completion$/d' "$root/Sources/Server/$f.swift" > "$out/server/$f.swift"; done
+build positions Server "$root"/Sources/LSP/*.swift "$root/Sources/Completion/RecentEdit.swift" "$out/server/TextDocument.swift" "$out/server/DocumentStore.swift" "$out/server/ServerError.swift" "$here/FuzzPositions.swift"
 status=0
 for t in framing safetensors tokenizer positions; do
   corpus="$(mktemp -d)"; cp -r "$here/corpus/$t/." "$corpus/" 2>/dev/null || true
