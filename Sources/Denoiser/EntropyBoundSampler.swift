@@ -69,9 +69,9 @@ public struct EntropyBoundSampler {
                 catch ModelError.interrupted { stopped = true; break }
                 result.steps += 1; drafted = true
                 for i in z.indices { z[i] /= temperature }
-                let (probs, entropy) = Self.distributions(z, rows: C, vocab: V, pool: model.pool)
+                let (probs, entropy, argmax) = Self.distributions(z, rows: C, vocab: V, pool: model.pool)
                 let drawn = draws.samples(probabilities: probs, rows: C, vocab: V)
-                best = (0..<C).map { r in Int32((0..<V).max { z[r * V + $0] < z[r * V + $1] }!) }
+                best = argmax
                 let accepted = Self.accept(entropy, bound: settings.entropyBound)
                 let noise = draws.canvas(length: C, vocab: V)
                 x = (0..<C).map { accepted[$0] ? drawn[$0] : noise[$0] }
@@ -99,17 +99,18 @@ public struct EntropyBoundSampler {
         return result
     }
 
-    /// Softmax rows of z [rows, vocab] and each row's entropy −Σ p log p (in Double, from log-softmax),
-    /// rows split over `pool`.
-    static func distributions(_ z: [Float], rows: Int, vocab V: Int, pool: ThreadPool = .single) -> (probabilities: [Float], entropy: [Float]) {
-        var p = [Float](repeating: 0, count: z.count), h = [Float](repeating: 0, count: rows)
-        z.withUnsafeBufferPointer { zb in p.withUnsafeMutableBufferPointer { pb in h.withUnsafeMutableBufferPointer { hb in
-            let zp = zb.baseAddress!, pp = pb.baseAddress!, hp = hb.baseAddress!
+    /// Softmax rows of z [rows, vocab], each row's entropy −Σ p log p (in Double, from log-softmax) and
+    /// its argmax (the first maximum, as torch.argmax), rows split over `pool`.
+    static func distributions(_ z: [Float], rows: Int, vocab V: Int, pool: ThreadPool = .single) -> (probabilities: [Float], entropy: [Float], argmax: [Int32]) {
+        var p = [Float](repeating: 0, count: z.count), h = [Float](repeating: 0, count: rows), best = [Int32](repeating: 0, count: rows)
+        z.withUnsafeBufferPointer { zb in p.withUnsafeMutableBufferPointer { pb in h.withUnsafeMutableBufferPointer { hb in best.withUnsafeMutableBufferPointer { bb in
+            let zp = zb.baseAddress!, pp = pb.baseAddress!, hp = hb.baseAddress!, bp = bb.baseAddress!
             pool.forEachRange(rows) { range in
                 for r in range {
                     let row = zp + r * V
-                    var mx = -Double.infinity
-                    for v in 0..<V { mx = max(mx, Double(row[v])) }
+                    var mx = -Double.infinity, at = 0
+                    for v in 0..<V where Double(row[v]) > mx { mx = Double(row[v]); at = v }
+                    bp[r] = Int32(at)
                     var sum = 0.0
                     for v in 0..<V { sum += Foundation.exp(Double(row[v]) - mx) }
                     let logZ = mx + Foundation.log(sum)
@@ -121,8 +122,8 @@ public struct EntropyBoundSampler {
                     hp[r] = Float(e)
                 }
             }
-        } } }
-        return (p, h)
+        } } } }
+        return (p, h, best)
     }
 
     /// transformers' `accept_canvas`: sort by entropy ascending; position i is accepted when the

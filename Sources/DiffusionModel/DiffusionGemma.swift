@@ -134,9 +134,8 @@ public final class DiffusionGemma: @unchecked Sendable {
         var routes: [[[Int]]] = []
         for (l, w) in weights.layers.enumerated() {
             if interrupt?() == true { throw ModelError.interrupted(layer: l) }
-            let all = 0..<(cache.retained(l) + C)
             routes.append(try layer(l, x, C, positions: positions, cachedKeys: cache.keys[l], cachedValues: cache.values[l], scalar: w.decoderScalar,
-                                    seesEverything: true, visible: { _ in all }, store: { _, _ in }))
+                                    visible: nil, store: { _, _ in }))
         }
         if interrupt?() == true { throw ModelError.interrupted(layer: config.numLayers) }     // before the vocabulary projection
         Ops.rmsNorm(x, weights.finalNorm, x, rows: C, d: D, eps: config.rmsNormEps)
@@ -175,11 +174,11 @@ public final class DiffusionGemma: @unchecked Sendable {
     // MARK: - The layer
 
     /// Layer l on x [T, D] in place; returns each position's experts. The queries attend to
-    /// [cachedKeys ; the T new keys] (`visible(t)`: query t's range of those rows; `seesEverything`: every
-    /// query sees every row, the decoder's case, computed as GEMMs); `store` receives the
+    /// [cachedKeys ; the T new keys]: `visible(t)` is query t's range of those rows (the encoder's causal
+    /// window), nil when every query sees every row (the decoder, computed as GEMMs); `store` receives the
     /// new keys and values ([T, Hk·Dh] each; the encoder keeps them, the decoder does not).
     private func layer(_ l: Int, _ x: UnsafeMutablePointer<Float>, _ T: Int, positions: [Int], cachedKeys: [Float], cachedValues: [Float], scalar: Float,
-                       seesEverything: Bool = false, visible: (Int) -> Range<Int>, store: (UnsafePointer<Float>, UnsafePointer<Float>) -> Void) throws -> [[Int]] {
+                       visible: ((Int) -> Range<Int>)?, store: (UnsafePointer<Float>, UnsafePointer<Float>) -> Void) throws -> [[Int]] {
         let w = weights.layers[l]
         let D = config.hiddenSize, H = config.numHeads, Dh = w.shape.headDim, Hk = w.shape.kvHeads, I = config.intermediateSize
         let qkvWidth = w.qkv.rows, kvWidth = Hk * Dh
@@ -211,14 +210,14 @@ public final class DiffusionGemma: @unchecked Sendable {
         store(k + cached * kvWidth, v + cached * kvWidth)
         let attn = UnsafeMutablePointer<Float>.allocate(capacity: T * H * Dh)        // [T, H·Dh]
         defer { attn.deallocate() }
-        if seesEverything {
+        if let visible {
+            attention(q, k, v, attn, T: T, heads: H, kvHeads: Hk, headDim: Dh, visible: visible)
+        } else {
             // The decoder: no mask, so attention is two GEMMs per kv head (`Ops.attentionGEMM`, which scales
             // by 1/√Dh; q is pre-multiplied by √Dh for Gemma's scale of 1).
             let root = Float(Dh).squareRoot()
             for i in 0..<(T * H * Dh) { q[i] *= root }
             Ops.attentionGEMM(q: q, k: k, v: v, out: attn, t: T, s: S, heads: H, kvHeads: Hk, headDim: Dh, keyMask: nil, pool: pool)
-        } else {
-            attention(q, k, v, attn, T: T, heads: H, kvHeads: Hk, headDim: Dh, visible: visible)
         }
         Matmul.gemm(attn, m: T, w.o, h, pool: pool, isa: isa)
         Ops.rmsNorm(h, w.postAttentionNorm, h, rows: T, d: D, eps: config.rmsNormEps)
